@@ -62,7 +62,7 @@ def scaffold_article(
     today = today or dt.date.today()
     sections = config.required_sections.get(article_type, ())
     body = "\n\n".join(f"## {name}\n\n{_SECTION_HINTS.get(name, 'À compléter.')}" for name in sections)
-    quoted_title = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    quoted_title = _quote(title)
     text = (
         "---\n"
         f"id: {article_id}\n"
@@ -73,7 +73,7 @@ def scaffold_article(
         "tags: []\n"
         "symptoms:\n"
         "  - ce que dit la personne quand elle appelle (à remplacer)\n"
-        f"owner: {owner!s}\n"
+        f"owner: {_quote(owner)}\n"
         f"reviewed: {today.isoformat()}\n"
         "---\n\n"
         f"# {title}\n\n{body}\n"
@@ -81,3 +81,8 @@ def scaffold_article(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _quote(text: str) -> str:
+    """Return ``text`` as a double-quoted YAML scalar."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
