@@ -36,6 +36,7 @@ def load_kb_config(path: Path) -> KBConfig:
     Raises:
         ConfigError: naming the file, line and key when the settings are unusable.
     """
+    path = Path(path)
     try:
         data, key_lines = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

@@ -13,7 +13,9 @@ from .settings import DEFAULTS
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure the application (defaults → instance config → GUICHET_* env → test config)."""
-    app = Flask(__name__, instance_relative_config=True)
+    # The instance folder (database, secret key, uploads) can live outside the code checkout.
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("GUICHET_INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

@@ -1,0 +1,1 @@
+"""MkDocs build-time glue for Guichet's knowledge base (DESIGN §2)."""

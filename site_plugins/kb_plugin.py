@@ -1,0 +1,97 @@
+"""The ``guichet-kb`` plugin: validate articles, keep internal ones out, write the manifest."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.nav import Section
+
+from search import Article, ArticleError, ConfigError, check_kb, load_kb_config
+from search.articles import article_from_file, is_page
+
+from .config import KnowledgeBaseConfig
+from .manifest import build_manifest, kb_revision, write_json_atomically
+
+log = logging.getLogger("mkdocs.plugins.guichet-kb")
+
+
+class KnowledgeBasePlugin(BasePlugin[KnowledgeBaseConfig]):
+    """Validate the KB, publish only employee articles, and emit the id → URL manifest."""
+
+    def on_config(self, config):
+        """Load the KB settings of helpdesk.yml."""
+        if not self.config.enabled:
+            return config
+        self.base_dir = Path(config.config_file_path).parent
+        self.docs_dir = Path(config.docs_dir)
+        try:
+            self.kb_config = load_kb_config(self.base_dir / self.config.helpdesk_config)
+        except (ConfigError, OSError) as exc:
+            raise PluginError(f"guichet-kb: {exc}") from None
+        self.articles: list[Article] = []
+        self.urls: dict[str, str] = {}
+        return config
+
+    @event_priority(100)  # before search, tags and sitemap see the files
+    def on_files(self, files, *, config):
+        """Log every KB problem as a warning and drop technician-only articles from the build."""
+        if not self.config.enabled:
+            return files
+        for problem in check_kb(self.docs_dir, self.kb_config):
+            # Staleness must not take the site down; it is reported, not fatal.
+            level = logging.WARNING if problem.is_error else logging.INFO
+            log.log(level, "%s", problem)
+        self.articles = []
+        for file in list(files.documentation_pages()):
+            relative = Path(file.src_uri)
+            if is_page(relative):
+                continue
+            try:
+                article = article_from_file(Path(file.abs_src_path), self.docs_dir)
+            except ArticleError:
+                files.remove(file)  # unreadable: the audience is unknown, so it is not published
+                continue
+            self.articles.append(article)
+            if not article.is_public:
+                files.remove(file)
+        return files
+
+    def on_nav(self, nav, *, config, files):
+        """Title each category section with its label from helpdesk.yml."""
+        if self.config.enabled:
+            for item in nav.items:
+                if isinstance(item, Section):
+                    folder = _section_folder(item)
+                    if folder in self.kb_config.categories:
+                        item.title = self.kb_config.categories[folder]
+        return nav
+
+    def on_page_context(self, context, *, page, config, nav):
+        """Remember each published article's URL for the manifest."""
+        if self.config.enabled:
+            self.urls[page.file.src_uri] = page.url
+        return context
+
+    def on_post_build(self, *, config):
+        """Write the manifest beside the site."""
+        if not self.config.enabled:
+            return
+        manifest = build_manifest(self.articles, self.urls, kb_revision(self.docs_dir))
+        path = self.base_dir / self.config.manifest_path
+        write_json_atomically(manifest, path)
+        log.info("guichet-kb: manifest of %d articles written to %s", len(self.articles), path)
+
+
+def _section_folder(section: Section) -> str | None:
+    """Return the top folder of the first page inside ``section``."""
+    for child in section.children:
+        if isinstance(child, Section):
+            found = _section_folder(child)
+            if found:
+                return found
+        elif getattr(child, "file", None) is not None:
+            return child.file.src_uri.split("/")[0]
+    return None
