@@ -12,8 +12,11 @@ SITE_SOURCES := $(shell find kb site_plugins search -type f -not -name '*.pyc' 2
 
 .PHONY: run test install site check lock clean
 
-## run: install, check the KB, build the site (when sources changed), serve on http://$(HOST):$(PORT)
+## run: install, check the KB, build the site (when sources changed), migrate the SQLite database,
+## load the demo data (idempotent) and serve on http://$(HOST):$(PORT)
 run: $(SITE)
+	$(BIN)/guichet db upgrade
+	$(BIN)/guichet demo load
 	$(BIN)/guichet serve --host $(HOST) --port $(PORT)
 
 ## test: install what the tests need (Debian chromium included) and run the whole suite

@@ -23,9 +23,12 @@ def free_port() -> int:
 def running_service(env: dict[str, str], cwd: Path, timeout: float = 30.0):
     """Run ``guichet serve`` with ``env`` added; yield its base URL; stop it afterwards."""
     port = free_port()
+    environment = {**os.environ, **env}
+    subprocess.run([sys.executable, "-m", "ticket_service", "db", "upgrade"], cwd=cwd, env=environment,
+                   check=True, capture_output=True, timeout=120)
     process = subprocess.Popen(
         [sys.executable, "-m", "ticket_service", "serve", "--port", str(port)],
-        cwd=cwd, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -46,3 +49,5 @@ def running_service(env: dict[str, str], cwd: Path, timeout: float = 30.0):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        process.stdout.close()

@@ -61,7 +61,10 @@ def test_home_renders_in_chromium(service, chromium_path, tmp_path):
         page = browser.new_page()
         page.goto(service + "/")
         assert page.locator("html").get_attribute("lang") == "fr"
-        page.get_by_role("button", name="Rechercher").first.wait_for(state="attached")
+        assert page.locator("input[name=query]").get_attribute("placeholder") == "Rechercher"
+        assert page.get_by_text("Messagerie & agenda").first.is_visible()
+        page.locator("input[name=query]").fill("vpn")  # Material's client-side search runs in a worker
+        page.locator(".md-search-result__item").first.wait_for(timeout=15000)
         screenshots = ROOT / "artifacts" / "screenshots"
         screenshots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshots / "kb-home.png"), full_page=True)
