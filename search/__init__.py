@@ -6,9 +6,38 @@ Nothing here imports Flask or MkDocs (DESIGN §2).
 from .articles import Article, load_articles
 from .check import check_kb
 from .errors import ArticleError, ConfigError, IndexNotReady, Problem, SearchError
+from .history import Resolution, read_history, write_history
 from .kbconfig import KBConfig, find_config, load_kb_config
 from .scaffold import scaffold_article, slug_from_title
 from .schema import ARTICLE_TYPES, AUDIENCES, FIELDS, field_names
+
+# The index needs numpy, scipy, scikit-learn and whoosh: import it on first use only, so that
+# ``import search`` (the KB check, the site build) stays fast.
+_LAZY = {
+    "evaluate": "evaluate",
+    "IndexHolder": "holder",
+    "Suggestion": "index",
+    "SuggestionIndex": "index",
+    "SuggestResult": "index",
+    "build_index": "index",
+    "TextSimilarity": "similar",
+    "StaleIndex": "store",
+    "load_index": "store",
+    "load_or_build": "store",
+    "save_index": "store",
+}
+
+
+def __getattr__(name: str):
+    """Import the search index's public names lazily."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ARTICLE_TYPES",
@@ -17,15 +46,29 @@ __all__ = [
     "ArticleError",
     "ConfigError",
     "FIELDS",
+    "IndexHolder",
     "IndexNotReady",
     "KBConfig",
     "Problem",
+    "Resolution",
     "SearchError",
+    "StaleIndex",
+    "SuggestResult",
+    "Suggestion",
+    "SuggestionIndex",
+    "TextSimilarity",
+    "build_index",
     "check_kb",
+    "evaluate",
     "field_names",
     "find_config",
     "load_articles",
+    "load_index",
     "load_kb_config",
+    "load_or_build",
+    "read_history",
+    "save_index",
     "scaffold_article",
     "slug_from_title",
+    "write_history",
 ]

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .check import check_kb
-from .errors import ConfigError
+from .errors import ConfigError, SearchError
 from .kbconfig import KBConfig, find_config, load_kb_config
 
 
@@ -48,3 +48,109 @@ def check(kb_dir: Path, config_path: Path | None, strict: bool):
     """Validate every article of KB_DIR; exit 1 when any error is found."""
     if run_check(kb_dir, config_path, strict):
         raise SystemExit(1)
+
+
+def is_foreign(kb_dir: Path) -> bool:
+    """Return True when the KB's articles carry no ``id``: a foreign corpus, read leniently."""
+    from .articles import markdown_files, read_text
+    from .frontmatter import FrontMatterError, split_front_matter
+
+    for path in markdown_files(kb_dir)[:20]:
+        try:
+            if "id" in split_front_matter(read_text(path)).data:
+                return False
+        except (FrontMatterError, SearchError):
+            continue
+    return True
+
+
+def open_index(source: Path, lenient: bool, history: Path | None = None):
+    """Load an artifact folder, or build an index from a KB folder."""
+    from .articles import load_articles
+    from .history import read_history
+    from .index import build_index
+    from .store import MANIFEST, load_index
+
+    try:
+        if (source / MANIFEST).is_file():
+            index = load_index(source)
+            return index.with_history(index.all_history + read_history(history)) if history else index
+        articles = load_articles(source, lenient=lenient or is_foreign(source))
+        pairs = read_history(history) if history else None
+        return build_index(articles, history=pairs)
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@click.argument("kb_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Artifact folder (default: KB_DIR/../.search-index).")
+@click.option("--lenient", is_flag=True, help="Foreign corpus: only titles, ids are paths.")
+def build(kb_dir: Path, out_dir: Path | None, lenient: bool):
+    """Build the suggestion index of KB_DIR and save it (keeps the folder's history.jsonl)."""
+    import time
+
+    from .history import HISTORY_FILE, read_history
+    from .store import save_index
+
+    out_dir = out_dir or kb_dir.resolve().parent / ".search-index"
+    start = time.perf_counter()
+    index = open_index(kb_dir, lenient)
+    if (out_dir / HISTORY_FILE).is_file():
+        index = index.with_history(read_history(out_dir / HISTORY_FILE))
+    save_index(index, out_dir)
+    click.echo(f"{out_dir}: {len(index)} articles indexed in {time.perf_counter() - start:.2f} s")
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("text")
+@click.option("--audience", type=click.Choice(["employees", "technicians"]), default="employees",
+              show_default=True)
+@click.option("--lang", type=click.Choice(["fr", "en"]), default=None, help="Default: detected.")
+@click.option("-k", "k", type=int, default=5, show_default=True)
+@click.option("--lenient", is_flag=True, help="Foreign corpus: only titles, ids are paths.")
+def query(source: Path, text: str, audience: str, lang: str | None, k: int, lenient: bool):
+    """Print the suggestions for TEXT from an artifact folder or a KB folder (SOURCE)."""
+    result = open_index(source, lenient).suggest(text, lang=lang, audience=audience, k=k)
+    if result.abstained:
+        click.echo(f"no suggestion (confidence {result.confidence:.2f}, lang {result.lang})")
+        return
+    click.echo(f"confidence {result.confidence:.2f}, lang {result.lang}")
+    for rank, s in enumerate(result.suggestions, start=1):
+        marked = s.snippet
+        for start, end in reversed(s.highlights):
+            marked = f"{marked[:start]}«{marked[start:end]}»{marked[end:]}"
+        click.echo(f"{rank}. {s.id}  {s.title}  (score {s.score:.3f}, confidence {s.confidence:.2f})")
+        if marked:
+            click.echo(f"   {marked}")
+
+
+@main.command(name="eval")
+@click.option("--kb", "kb_dir", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path), help="KB or corpus folder.")
+@click.option("--queries", "queries_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Query lines (JSONL).")
+@click.option("--history", "history_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Past resolutions (JSONL, same format) fed to the index first.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--lenient", is_flag=True, help="Foreign corpus (automatic when articles have no id).")
+def eval_command(kb_dir: Path, queries_path: Path, history_path: Path | None, as_json: bool,
+                 lenient: bool):
+    """Measure the suggestions of KB_DIR on labelled queries."""
+    import json
+
+    from .evaluate import evaluate, read_queries
+
+    try:
+        queries = read_queries(queries_path)
+        report = evaluate(lambda: open_index(kb_dir, lenient, history_path), queries)
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from None
+    report.pop("per_query")
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    for name, value in report.items():
+        click.echo(f"{name:24} {value}")

@@ -10,3 +10,5 @@ class KnowledgeBaseConfig(Config):
     enabled = c.Type(bool, default=True)
     helpdesk_config = c.Type(str, default="helpdesk.yml")
     manifest_path = c.Type(str, default="build/manifest.json")
+    index_dir = c.Type(str, default="build/index")
+    build_index = c.Type(bool, default=True)

@@ -9,7 +9,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.nav import Section
 
-from search import Article, ArticleError, ConfigError, check_kb, load_kb_config
+from search import Article, ArticleError, ConfigError, build_index, check_kb, load_kb_config, save_index
 from search.articles import article_from_file, is_page
 
 from .config import KnowledgeBaseConfig
@@ -40,10 +40,12 @@ class KnowledgeBasePlugin(BasePlugin[KnowledgeBaseConfig]):
         """Log every KB problem as a warning and drop technician-only articles from the build."""
         if not self.config.enabled:
             return files
-        for problem in check_kb(self.docs_dir, self.kb_config):
+        problems = check_kb(self.docs_dir, self.kb_config)
+        for problem in problems:
             # Staleness must not take the site down; it is reported, not fatal.
             level = logging.WARNING if problem.is_error else logging.INFO
             log.log(level, "%s", problem)
+        self.kb_is_valid = not any(problem.is_error for problem in problems)
         self.articles = []
         for file in list(files.documentation_pages()):
             relative = Path(file.src_uri)
@@ -83,6 +85,17 @@ class KnowledgeBasePlugin(BasePlugin[KnowledgeBaseConfig]):
         path = self.base_dir / self.config.manifest_path
         write_json_atomically(manifest, path)
         log.info("guichet-kb: manifest of %d articles written to %s", len(self.articles), path)
+        if self.config.build_index:
+            self._write_index()
+
+    def _write_index(self):
+        """Build the suggestion index artifact beside the site (only from a valid KB)."""
+        if not self.kb_is_valid:
+            log.warning("guichet-kb: the suggestion index was not rebuilt because the KB has errors")
+            return
+        directory = self.base_dir / self.config.index_dir
+        save_index(build_index(self.articles), directory)
+        log.info("guichet-kb: suggestion index of %d articles written to %s", len(self.articles), directory)
 
 
 def _section_folder(section: Section) -> str | None:

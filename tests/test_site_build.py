@@ -120,3 +120,27 @@ def test_project_site_is_french_with_category_navigation(built_kb_site):
         assert label in home, f"navigation lacks the category label {label!r}"
     search_index = json.loads((built_kb_site / "build" / "site" / "search" / "search_index.json").read_text())
     assert search_index["config"]["lang"] == ["fr"]
+
+
+def test_site_build_writes_a_loadable_index_outside_the_site(tmp_path):
+    from search import load_index
+
+    project = copy_fixture_project("kb_good", tmp_path)
+    assert mkdocs_build(project).returncode == 0
+    index = load_index(project / "build" / "index")
+    assert len(index) == 3
+    employee = index.suggest("redémarrer le tunnel sur le pare-feu", audience="employees", k=5)
+    assert "reset-fortigate-interne" not in [s.id for s in employee.suggestions]
+    technician = index.suggest("redémarrer le tunnel sur le pare-feu", audience="technicians", k=5)
+    assert [s.id for s in technician.suggestions][:1] == ["reset-fortigate-interne"]
+    assert not any((project / "build" / "site").rglob("arrays.npz"))
+
+
+def test_index_is_not_rebuilt_from_a_broken_kb(tmp_path):
+    project = copy_fixture_project("kb_good", tmp_path)
+    broken = project / "kb" / "messagerie" / "broken.md"
+    broken.write_text("---\nid: broken\n\ttitle: x\n---\n", encoding="utf-8")
+    result = mkdocs_build(project, "--no-strict")
+    assert result.returncode == 0
+    assert "suggestion index was not rebuilt" in result.stderr
+    assert not (project / "build" / "index").exists()

@@ -1,0 +1,116 @@
+"""French and English text analysis: folding, elisions, codes, stop words, stemming, language."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+LANGUAGES = ("fr", "en")
+
+# Error codes and versions kept whole: 0x8004010F, 5.1.90, -7200, 80070005, KB5034441.
+_TOKEN = re.compile(
+    r"0x[0-9a-f]{4,}"  # hexadecimal error codes
+    r"|(?<![\w.])-\d{3,}"  # negative codes such as -7200
+    r"|\d+(?:\.\d+)+"  # dotted codes and versions such as 5.1.90
+    r"|[a-z0-9]+"
+)
+_ELISION = re.compile(r"\b(?:l|d|j|n|s|c|m|t|qu|jusqu|lorsqu|puisqu|quoiqu)'(?=[a-z])")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+
+FRENCH_STOP = frozenset(
+    """a ai aie aient aies ait alors as au aucun aura aurai auraient aurais aurait auras aurez
+    auriez aurons auront aussi autre aux avaient avais avait avant avec avez aviez avions avoir
+    avons ayant bien bon c ca car ce ceci cela celle celles celui ces cet cette ceux chaque ci comme
+    comment d dans de des deja depuis dois doit donc du elle elles en encore es est et etaient
+    etais etait etant ete etes etre eu eux faire fais fait faut hui il ils j je jusqu l la le les
+    leur leurs lorsqu lui m ma mais me meme mes moi mon n ne ni nos notre nous on ont ou par pas
+    peu peut peux plus pour pourquoi puis qu quand que quel quelle quelles quels qui quoi s sa
+    sans se sera serait ses si sien soit son sont sous suis sur t ta te tes toi ton toujours tous
+    tout toute toutes tres tu un une vos votre vous vraiment y""".split()
+)
+ENGLISH_STOP = frozenset(
+    """a about above after again all am an and any are as at be because been before being below
+    between both but by can cannot could did do does doing don dont down during each few for from
+    further had has have having he her here hers herself him himself his how i if im in into is it
+    its itself ive just me more most my myself no nor not of off on once only or other our ours
+    out over own same she should so some such than that the their theirs them then there these
+    they this those through to too under until up very was we were what when where which while
+    who whom why will with would you your yours yourself s t d ll m re ve""".split()
+)
+STOP_WORDS = {"fr": FRENCH_STOP, "en": ENGLISH_STOP}
+_STEMMER_NAMES = {"fr": "french", "en": "english"}
+_CODE = re.compile(r"0x[0-9a-f]+|-?\d[\d.]*")
+
+
+def fold(text: str) -> str:
+    """Return ``text`` lower-cased, without accents, with straight apostrophes."""
+    text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def raw_tokens(folded: str) -> list[str]:
+    """Split already folded text into words and whole error codes, French elisions removed."""
+    return _TOKEN.findall(_ELISION.sub(" ", folded))
+
+
+@lru_cache(maxsize=4)
+def _stemmer(lang: str):
+    import Stemmer  # PyStemmer: Snowball stemmers in C
+
+    return Stemmer.Stemmer(_STEMMER_NAMES[lang], 100_000)
+
+
+def is_code(token: str) -> bool:
+    """Return True for error codes and versions, which are never stemmed."""
+    return bool(_CODE.fullmatch(token))
+
+
+def analyze(text: str, lang: str = "fr") -> list[str]:
+    """Return the index terms of ``text``: folded, elisions and stop words removed, stemmed.
+
+    Args:
+        text: any text (title, body, query).
+        lang: ``"fr"`` or ``"en"``; chooses stop words and the Snowball stemmer.
+
+    Returns:
+        The terms in text order; codes (``0x8004010f``, ``5.1.90``, ``-7200``) are kept whole,
+        and a hexadecimal code also yields its digits without ``0x``.
+    """
+    stop = STOP_WORDS[lang]
+    words, codes = [], []
+    for token in raw_tokens(fold(text)):
+        if token in stop or (len(token) < 2 and not token.isdigit()):
+            continue
+        if is_code(token):
+            codes.append(len(words))
+            words.append(token)
+        else:
+            words.append(token)
+    stems = _stemmer(lang).stemWords(words)
+    for position in codes:
+        stems[position] = words[position]
+    out = []
+    for term in stems:
+        out.append(term)
+        if term.startswith("0x"):
+            out.append(term[2:])
+    return out
+
+
+def detect_language(text: str, default: str = "fr") -> str:
+    """Guess whether ``text`` is French or English from stop words and accents.
+
+    Args:
+        text: a query or an article.
+        default: returned when the evidence is even.
+
+    Returns:
+        ``"fr"`` or ``"en"``.
+    """
+    tokens = raw_tokens(fold(text[:5000]))
+    fr = sum(t in FRENCH_STOP for t in tokens) + 2 * len(re.findall(r"[éèêàùçâîô]", text[:5000]))
+    en = sum(t in ENGLISH_STOP for t in tokens)
+    if fr == en:
+        return default
+    return "fr" if fr > en else "en"

@@ -1,0 +1,78 @@
+"""Fuse calibrated signal scores into one ranking, a confidence and an abstention decision."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+WEIGHTS = {"bm25": 0.5, "word": 0.1, "char": 0.1, "history": 0.3}
+# Confidence = logistic(char, word, matched): a logistic regression fitted once on the pooled EN+FR
+# dev queries (in-scope answered vs out-of-scope), see search/README.md for the split-half check.
+# The character n-gram cosine of the top article is by far the best out-of-scope separator.
+CALIBRATION = {"char": 7.0, "word": 1.54, "matched": 4.1, "intercept": -4.95}
+HISTORY_FLOOR, HISTORY_SPAN = 0.4, 0.3  # a vote's similarity -> confidence ramp
+NO_ANSWER_PENALTY = 4.0
+DEFAULT_THRESHOLD = 0.85
+
+
+@dataclass
+class Ranking:
+    """Articles ordered by fused score, with per-article and top confidences."""
+
+    order: np.ndarray
+    scores: np.ndarray
+    confidences: np.ndarray
+    confidence: float
+
+    def top(self, k: int):
+        """Yield ``(article number, score, confidence)`` for the first ``k`` articles."""
+        for num in self.order[:k]:
+            yield int(num), float(self.scores[num]), float(self.confidences[num])
+
+
+def logistic(x):
+    """Return the logistic function of ``x`` (scalar or array)."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+
+
+def combine(signals, evidence, options, weights=WEIGHTS) -> np.ndarray:
+    """Return the fused score of every article (query-comparable scale, about 0..1)."""
+    bm25 = signals.bm25 / signals.bm25_ceiling
+    fused = weights["bm25"] * bm25 + weights["word"] * signals.word + weights["char"] * signals.char
+    if evidence is not None:
+        fused = fused + weights["history"] * evidence.votes
+    return fused
+
+
+def fuse(signals, evidence, mask, options, weights=WEIGHTS, calibration=None) -> Ranking:
+    """Return the ranking and confidence of one query.
+
+    Args:
+        signals: the query's ``Signals``.
+        evidence: history ``Evidence`` or None.
+        mask: boolean array of visible articles, or None for all.
+        options: the index ``Options``.
+
+    Returns:
+        A ``Ranking`` of the visible articles.
+    """
+    calibration = calibration or CALIBRATION
+    fused = combine(signals, evidence, options, weights)
+    if mask is not None:
+        fused = np.where(mask, fused, -np.inf)
+    count = int(mask.sum()) if mask is not None else fused.size
+    order = np.argsort(-fused, kind="stable")[:count]
+    matched = signals.matched / max(signals.terms, 1)
+    confidences = logistic(calibration["char"] * signals.char + calibration["word"] * signals.word
+                           + calibration["matched"] * matched + calibration["intercept"])
+    if evidence is not None:
+        learned = 0.95 * np.clip((evidence.votes - HISTORY_FLOOR) / HISTORY_SPAN, 0.0, 1.0)
+        confidences = 1.0 - (1.0 - confidences) * (1.0 - learned)
+    top = float(confidences[order[0]]) if count else 0.0
+    if evidence is not None and evidence.no_answer > 0 and count:
+        best_vote = float(evidence.votes[order[0]])
+        if evidence.no_answer > best_vote:
+            top *= math.exp(-NO_ANSWER_PENALTY * (evidence.no_answer - best_vote))
+    return Ranking(order, fused, confidences, top)

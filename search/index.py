@@ -1,0 +1,175 @@
+"""Build the suggestion index from articles and answer ``suggest`` queries."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .analysis import LANGUAGES, analyze, detect_language, fold
+from .errors import SearchError
+from .fields import FIELDS, Options, analyzed_fields, article_language, field_texts, majority, short_text
+from .fusion import Ranking, fuse
+from .history import Resolution, usable
+from .snippets import snippet
+
+
+@dataclass
+class Doc:
+    """What the index keeps of an article to answer: identity, filter fields, snippet sources."""
+
+    id: str
+    title: str
+    path: str = ""
+    category: str = ""
+    audience: str = "employees"
+    lang: str = "fr"
+    symptoms: list[str] = field(default_factory=list)
+    text: str = ""  # plain body, for snippets
+
+
+@dataclass
+class Suggestion:
+    """One suggested article."""
+
+    id: str
+    title: str
+    score: float
+    confidence: float
+    snippet: str
+    highlights: list[tuple[int, int]]
+    category: str = ""
+    url: str | None = None
+
+
+@dataclass
+class SuggestResult:
+    """Ranked suggestions, or an explicit abstention (``abstained`` and no suggestions)."""
+
+    suggestions: list[Suggestion]
+    abstained: bool
+    confidence: float
+    lang: str
+
+
+class SuggestionIndex:
+    """Hybrid index: whoosh BM25F + TF-IDF (words, character n-grams) + reviewed history."""
+
+    def __init__(self, docs: list[Doc], parts, options: Options, history: list[Resolution] | None = None):
+        from .signals import HistorySignal
+
+        self.docs, self.parts, self.options = docs, parts, options
+        self.ids = {d.id: i for i, d in enumerate(docs)}
+        self.languages = sorted({d.lang for d in docs}) or ["fr"]
+        self.lang = majority([d.lang for d in docs])
+        self.employee_mask = np.array([d.audience == "employees" for d in docs], dtype=bool)
+        self.all_history = list(history or [])
+        self.history = HistorySignal.fit(self, usable(self.all_history, set(self.ids)))
+        self.threshold = options_threshold(options)
+        self.built_at = time.time()
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def query_terms(self, text: str) -> list[str]:
+        """Return the analysed query terms, in every language of the KB."""
+        terms: list[str] = []
+        for lang in self.languages:
+            terms.extend(analyze(text, lang))
+        return list(dict.fromkeys(terms))
+
+    def rank(self, text: str, *, audience: str = "employees") -> Ranking:
+        """Return every visible article's fused score, ranked, with the top confidence."""
+        terms = self.query_terms(text)
+        signals = self.parts.scores(text, terms, fold(text))
+        evidence = self.history.evidence(text, terms) if self.options.use_history else None
+        mask = None if audience == "technicians" else self.employee_mask
+        return fuse(signals, evidence, mask, self.options)
+
+    def suggest(self, text: str, *, lang: str | None = None, audience: str = "employees",
+                k: int = 5) -> SuggestResult:
+        """Suggest the articles that may solve a request.
+
+        Args:
+            text: what the person typed.
+            lang: the request's language (``"fr"``/``"en"``); detected when ``None``.
+            audience: ``"employees"`` never sees technician-only articles; ``"technicians"``
+                sees both.
+            k: the most suggestions to return.
+
+        Returns:
+            A ``SuggestResult``; when the top confidence is under the threshold it is an
+            abstention (``abstained=True``, no suggestions).
+
+        Raises:
+            SearchError: for an unknown audience or language.
+        """
+        if audience not in ("employees", "technicians"):
+            raise SearchError(f"unknown audience {audience!r}; use 'employees' or 'technicians'")
+        if lang is not None and lang not in LANGUAGES:
+            raise SearchError(f"unknown language {lang!r}; use one of {', '.join(LANGUAGES)}")
+        lang = lang or detect_language(text, default=self.lang)
+        if not text.strip():
+            return SuggestResult([], True, 0.0, lang)
+        ranking = self.rank(text, audience=audience)
+        if ranking.confidence < self.threshold:
+            return SuggestResult([], True, ranking.confidence, lang)
+        terms = set(self.query_terms(text))
+        out = []
+        for num, score, confidence in ranking.top(k):
+            if score <= 0:
+                break  # no evidence at all for this one
+            doc = self.docs[num]
+            passage, marks = snippet(doc.symptoms, doc.text, terms, self.lang)
+            out.append(Suggestion(doc.id, doc.title, round(score, 4), round(confidence, 4), passage,
+                                  marks, doc.category))
+        return SuggestResult(out, False, ranking.confidence, lang)
+
+    def with_history(self, history: list[Resolution]) -> SuggestionIndex:
+        """Return a copy of this index using ``history`` (only reviewed pairs count)."""
+        return SuggestionIndex(self.docs, self.parts, self.options, history)
+
+
+def options_threshold(options: Options) -> float:
+    """Return the abstention threshold on the top confidence."""
+    from .fusion import DEFAULT_THRESHOLD
+
+    return DEFAULT_THRESHOLD if options.threshold is None else options.threshold
+
+
+def build_index(articles, *, history: list[Resolution] | None = None, **options) -> SuggestionIndex:
+    """Build a suggestion index from articles.
+
+    Args:
+        articles: ``Article`` records (see ``load_articles``).
+        history: past (request -> article ids) pairs; only reviewed pairs are used.
+        **options: fields of ``search.fields.Options`` (boosts, b_values, k1, backend, use_*).
+
+    Returns:
+        A ready ``SuggestionIndex``.
+
+    Raises:
+        SearchError: when there is no article or two articles share an id.
+    """
+    from .signals import Parts
+
+    articles = list(articles)
+    if not articles:
+        raise SearchError("no article to index; check the KB folder")
+    seen: set[str] = set()
+    for article in articles:
+        if article.id in seen:
+            raise SearchError(f"duplicate article id {article.id!r}; ids must be unique")
+        seen.add(article.id)
+    opts = Options(**options)
+    docs, analysed, shorts = [], [], []
+    for article in articles:
+        texts = field_texts(article)
+        lang = article_language(texts)
+        docs.append(Doc(article.id, texts["title"], article.path, article.category,
+                        article.audience, lang, list(article.symptoms), texts["body"]))
+        analysed.append(analyzed_fields(texts, lang))
+        shorts.append(fold(short_text(texts)))
+    parts = Parts.build({f: [a[f] for a in analysed] for f in FIELDS}, shorts, opts)
+    return SuggestionIndex(docs, parts, opts, history)

@@ -1,0 +1,55 @@
+"""Text analysis: folding, elisions, stop words, stemming, codes, language detection."""
+
+import pytest
+
+from search.analysis import analyze, detect_language, fold, raw_tokens
+
+
+def test_fold_removes_case_and_accents():
+    assert fold("Réseau ÉTÉ Ça") == "reseau ete ca"
+
+
+@pytest.mark.parametrize("text", ["l'imprimante", "l’imprimante", "L'IMPRIMANTE"])
+def test_french_elisions_are_removed(text):
+    assert analyze(text, "fr") == analyze("imprimante", "fr")
+
+
+def test_elisions_of_every_kind():
+    assert raw_tokens(fold("d'accès qu'il j'ai n'imprime s'affiche c'est m'a t'es jusqu'à")) == [
+        "acces", "il", "ai", "imprime", "affiche", "est", "a", "es", "a"]
+
+
+def test_french_stop_words_and_stemming():
+    assert analyze("les imprimantes ne sont pas bloquées", "fr") == analyze("imprimante bloquée", "fr")
+
+
+def test_english_stemming():
+    assert analyze("printers are printing", "en") == analyze("printer print", "en")
+
+
+@pytest.mark.parametrize("code", ["0x8004010f", "5.1.90", "-7200", "80070005"])
+def test_error_codes_are_kept_whole(code):
+    assert code in analyze(f"erreur {code.upper()} au démarrage", "fr")
+
+
+def test_hex_code_also_matches_without_prefix():
+    assert "8004010f" in analyze("0x8004010F", "en")
+
+
+def test_dotted_version_is_not_split():
+    terms = analyze("Outlook 5.1.90", "en")
+    assert "5.1.90" in terms and "5" not in terms
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("mon imprimante ne marche plus depuis ce matin", "fr"),
+    ("impossible d'envoyer des mails", "fr"),
+    ("my printer does not work since this morning", "en"),
+    ("outlook keeps asking for my password", "en"),
+])
+def test_detect_language(text, lang):
+    assert detect_language(text) == lang
+
+
+def test_detect_language_default_on_no_evidence():
+    assert detect_language("0x8004010F", default="en") == "en"
