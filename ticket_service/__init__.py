@@ -12,10 +12,20 @@ from .settings import DEFAULTS
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Create and configure the application (defaults → instance config → GUICHET_* env → test config)."""
-    # The instance folder (database, secret key, uploads) can live outside the code checkout.
-    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("GUICHET_INSTANCE_PATH")
-    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    """Create and configure the application; refuse to start on a misconfigured or unmigrated database."""
+    app = build_app(test_config)
+    if app.config["VERIFY_DATABASE"]:
+        from . import db
+
+        db.check_storage(db.get_database(app), bool(app.config["ALLOW_ASYNC_COMMIT"]))
+        db.check_schema(db.get_database(app))
+    return app
+
+
+def build_app(test_config: dict | None = None) -> Flask:
+    """Configure the app (defaults → instance config → GUICHET_* env → test config) without touching the database."""
+    # GUICHET_INSTANCE_PATH moves the instance folder (database, secret key, attachments) elsewhere.
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("GUICHET_INSTANCE_PATH") or None)
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -24,10 +34,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    app.config.setdefault("MAX_CONTENT_LENGTH", None)
+    if not app.config["MAX_CONTENT_LENGTH"]:
+        app.config["MAX_CONTENT_LENGTH"] = int(app.config["ATTACHMENT_MAX_BYTES"]) + 1024 * 1024
 
-    from . import health, site
+    from . import api, auth, context, db, errors, health, site, suggest
 
+    errors.init_app(app)
+    context.init_app(app)  # validates helpdesk.yml: a broken file stops here with the key and the fix
+    db.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(health.bp)
+    api.init_app(app)
+    suggest.init_app(app)
     app.register_blueprint(site.bp)  # last: its catch-all route serves the built site
     return app
 

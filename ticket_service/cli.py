@@ -57,16 +57,185 @@ def kb_new(kb_dir: Path, title: str, category: str, article_type: str, audience:
     click.echo(f"Created {path}: fill in the symptoms and sections, then run `guichet kb check`.")
 
 
+def _app(verify: bool = True):
+    """Build the app from instance config and GUICHET_* env; policy or storage problems become one-line errors."""
+    from . import build_app
+    from .db import StorageError, check_schema, check_storage, get_database
+    from .policies import PolicyError
+
+    try:
+        app = build_app()
+        database = get_database(app)
+        click.get_current_context().call_on_close(database.dispose)  # close pooled connections on exit
+        if verify:  # the same checks as create_app
+            check_storage(database, bool(app.config["ALLOW_ASYNC_COMMIT"]))
+            check_schema(database)
+        return app
+    except (PolicyError, StorageError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.group()
+def db():
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade():
+    """Create or migrate the database to the latest schema (safe to run every start)."""
+    from .db import check_storage, current_revision, get_database, head_revision, upgrade
+
+    app = _app(verify=False)
+    database = get_database(app)
+    before = current_revision(database)
+    upgrade(database)
+    check_storage(database, bool(app.config["ALLOW_ASYNC_COMMIT"]))
+    after = head_revision()
+    click.echo(f"Database at revision {after}" + (" (already up to date)." if before == after else f" (was {before or 'empty'})."))
+
+
+@main.group()
+def demo():
+    """Demo data."""
+
+
+@demo.command("load")
+def demo_load():
+    """Load « Ferrand & Associés »: people, groups and a month of tickets (idempotent)."""
+    from .context import get_ctx
+    from .db import get_database
+    from .demo import load_demo
+
+    app = _app()
+    with app.app_context(), get_database(app).write() as session:
+        result = load_demo(session, get_ctx(), app.config["DEMO_PASSWORD"], app.config["PASSWORD_HASH_METHOD"])
+    click.echo(f"Demo: {result['people']} people, {result['tickets_created']} new tickets. "
+               f"Sign in e.g. as julie.martin@ferrand-associes.fr (technicienne N1) or claire.rousseau@ferrand-associes.fr "
+               f"with the password from DEMO_PASSWORD.")
+
+
+@main.group()
+def users():
+    """People and API tokens."""
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["employee", "approver", "technician", "admin"]), default="employee", show_default=True)
+@click.option("--site")
+@click.password_option(help="Password (prompted when omitted).")
+def users_add(email: str, name: str, role: str, site: str | None, password: str):
+    """Create a local account (technicians' levels and groups come from helpdesk.yml)."""
+    from sqlalchemy import func, select
+
+    from .auth import hash_password
+    from .db import get_database
+    from .models import Person
+
+    app = _app()
+    with app.app_context(), get_database(app).write() as session:
+        if session.scalar(select(Person).where(func.lower(Person.email) == email.lower())):
+            raise click.ClickException(f"{email} already exists: use `guichet users disable` to remove access.")
+        session.add(Person(email=email.lower(), name=name, role=role, site=site, active=True, session_epoch=0,
+                           password_hash=hash_password(password)))
+    click.echo(f"Created {email} ({role}).")
+
+
+@users.command("disable")
+@click.argument("email")
+def users_disable(email: str):
+    """Disable an account and end all its sessions and tokens at once."""
+    from sqlalchemy import func, select, update
+
+    from .db import get_database
+    from .models import ApiToken, Person
+
+    app = _app()
+    with get_database(app).write() as session:
+        person = session.scalar(select(Person).where(func.lower(Person.email) == email.lower()))
+        if person is None:
+            raise click.ClickException(f"No account {email}: check the address with your directory.")
+        person.active = False
+        person.session_epoch += 1
+        session.execute(update(ApiToken).where(ApiToken.person_id == person.id).values(revoked=True))
+    click.echo(f"Disabled {email}; its sessions and API tokens no longer work.")
+
+
+@users.command("token")
+@click.argument("email")
+@click.option("--name", default="intégration", show_default=True, help="What the token is for.")
+def users_token(email: str, name: str):
+    """Create an API token for an integration (shown once; only its hash is stored)."""
+    from sqlalchemy import func, select
+
+    from .auth import hash_token, new_api_token
+    from .db import get_database
+    from .models import ApiToken, Person
+
+    app = _app()
+    token = new_api_token()
+    with get_database(app).write() as session:
+        person = session.scalar(select(Person).where(func.lower(Person.email) == email.lower(), Person.active.is_(True)))
+        if person is None:
+            raise click.ClickException(f"No active account {email}: create it with `guichet users add`.")
+        session.add(ApiToken(person_id=person.id, token_hash=hash_token(token), name=name))
+    click.echo(token)
+
+
+@main.group()
+def tickets():
+    """Ticket housekeeping."""
+
+
+@tickets.command("autoclose")
+def tickets_autoclose():
+    """Close resolved tickets left unanswered past auto_close_business_days (run it hourly from cron)."""
+    from .context import get_ctx
+    from .db import get_database
+    from .lifecycle import auto_close
+
+    app = _app()
+    with app.app_context(), get_database(app).write() as session:
+        closed = auto_close(session, get_ctx())
+    click.echo(f"Closed {len(closed)} ticket(s).")
+
+
+def _start_auto_close(app, every: float = 600.0) -> None:
+    """Close stale resolved tickets in the background every ten minutes (idempotent, safe with several processes)."""
+    import logging
+    import threading
+
+    from .context import get_ctx
+    from .db import get_database
+    from .lifecycle import auto_close
+
+    def loop():
+        while not stop.wait(every):
+            try:
+                with app.app_context(), get_database(app).write() as session:
+                    auto_close(session, get_ctx())
+            except Exception:  # a busy database or a bug must not kill the loop; try again later
+                logging.getLogger(__name__).exception("auto-close failed")
+
+    stop = threading.Event()
+    threading.Thread(target=loop, name="guichet-auto-close", daemon=True).start()
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host: str, port: int, threads: int):
-    """Serve the site and the ticket service with waitress (production WSGI server)."""
+    """Serve the site and the ticket service with waitress (refuses an unmigrated database)."""
     from waitress import serve as waitress_serve
 
-    from . import create_app
+    from .attachments import sweep_orphans
+    from .db import get_database
 
-    app = create_app()
-    click.echo(f"Guichet is running on http://{host}:{port}/  (Ctrl+C to stop)")
+    app = _app()
+    with app.app_context(), get_database(app).write() as session:
+        sweep_orphans(session)
+    _start_auto_close(app)
+    click.echo(f"Guichet is running on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="guichet")

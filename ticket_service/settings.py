@@ -12,6 +12,33 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
     ("SITE_DIR", str(PROJECT_ROOT / "build" / "site"), "Built employee site served at /."),
     ("KB_DIR", str(PROJECT_ROOT / "kb"), "Knowledge-base folder (Markdown articles)."),
     ("HELPDESK_CONFIG", str(PROJECT_ROOT / "helpdesk.yml"), "Policies as code."),
+    ("INDEX_DIR", str(PROJECT_ROOT / "build" / "index"), "Suggestion index artifact (written by the site build); "
+     "reloaded without restart when it changes."),
+    ("MANIFEST_PATH", str(PROJECT_ROOT / "build" / "manifest.json"), "Article id → URL manifest written by the site build."),
+    # storage
+    ("DATABASE_URL", None, "SQLAlchemy URL; default: SQLite file guichet.sqlite3 in the instance folder. "
+     "PostgreSQL: postgresql+psycopg://user@host/db."),
+    ("BUSY_TIMEOUT_MS", 5000, "SQLite busy timeout; past it a write answers 503 + Retry-After."),
+    ("ALLOW_ASYNC_COMMIT", False, "Accept PostgreSQL synchronous_commit=off (acknowledged tickets may be lost)."),
+    ("VERIFY_DATABASE", True, "Refuse to start unless durability settings and the schema revision are right."),
+    # sign-in and sessions
+    ("COOKIE_SECURE", True, "Secure, __Host- session cookie; set false only for plain-HTTP trials off localhost."),
+    ("PERMANENT_SESSION_LIFETIME", 8 * 3600, "Session lifetime in seconds."),
+    ("PASSWORD_HASH_METHOD", "scrypt", "werkzeug password hash method for new passwords."),
+    ("LOGIN_MAX_FAILURES", 10, "Failed sign-ins per e-mail (and per address) before 429."),
+    ("LOGIN_WINDOW_SECONDS", 900, "Window of the sign-in failure count, in seconds."),
+    ("SSO_HEADER", None, "Trusted-header SSO: header carrying the e-mail (e.g. X-Remote-Email); off when unset."),
+    ("SSO_TRUSTED_PROXIES", "", "Comma-separated proxy addresses the SSO header is honoured from."),
+    # input limits
+    ("MAX_JSON_BYTES", 256 * 1024, "Largest JSON body accepted."),
+    ("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, "Largest attachment accepted."),
+    ("ATTACHMENTS_PER_TICKET", 10, "Most attachments on one ticket."),
+    ("ATTACHMENTS_DIR", None, "Attachment storage folder; default: attachments/ in the instance folder."),
+    ("MAX_FORM_PARTS", 20, "Most multipart parts in one request."),
+    ("MAX_FORM_MEMORY_SIZE", 64 * 1024, "Largest non-file multipart field."),
+    # knowledge base and demo
+    ("KB_REVISION", None, "KB git revision recorded with resolutions; default: the built site's stamp, else git."),
+    ("DEMO_PASSWORD", "demo-guichet-2026", "Password of the demo accounts made by `guichet demo load` (demo only)."),
 )
 
 DEFAULTS = {name: default for name, default, _ in SETTINGS}

@@ -1,0 +1,103 @@
+"""Attachments (I-03, I-04, A-03): limits, server-made names, downloads only, nosniff, no IDOR."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from ticket_service.models import Attachment
+from tshelpers import new_ticket
+
+
+def upload(client, ticket_id, content: bytes, name: str, **form):
+    return client.post(f"/api/v1/tickets/{ticket_id}/attachments", data={"file": (io.BytesIO(content), name), **form})
+
+
+@pytest.fixture()
+def ticket(api):
+    return new_ticket(api("employee_a"))
+
+
+def test_upload_and_download_as_an_attachment_with_nosniff(app, api, database, ticket):
+    response = upload(api("employee_a"), ticket["id"], b"<html><script>alert(1)</script>", "rapport.txt")
+    assert response.status_code == 201
+    meta = response.get_json()
+    assert meta["filename"] == "rapport.txt" and meta["size"] == 31 and len(meta["sha256"]) == 64
+    download = api("employee_a").get(meta["download_url"])
+    assert download.status_code == 200 and download.data.startswith(b"<html>")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert "sandbox" in download.headers["Content-Security-Policy"]
+    assert download.headers["Content-Type"].startswith("text/plain")
+    with database.reader() as db:
+        stored = db.scalar(select(Attachment).where(Attachment.id == meta["id"])).storage_name
+    folder = Path(app.config["ATTACHMENTS_DIR"])
+    assert (folder / stored).is_file() and "rapport" not in stored and len(stored) == 32
+    assert list((folder / "tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("../../app.txt", "app.txt"), ("..\\..\\x.txt", "x.txt"), ("%2e%2e%2fa.txt", "%2e%2e%2fa.txt"),
+    ("exe\u202etxt.pdf", "exetxt.pdf"), ("a\r\nSet-Cookie: x.txt", None), ("x" * 300 + ".txt", None),
+])
+def test_hostile_filenames_are_cleaned_and_kept_inside_storage(app, api, ticket, name, expected):
+    response = upload(api("n1"), ticket["id"], b"data", name)
+    if response.status_code in (400, 415):  # unparseable part, or the cleaned name lost its extension: refused
+        assert expected is None
+        return
+    assert response.status_code == 201, response.get_json()
+    meta = response.get_json()
+    if expected:
+        assert meta["filename"] == expected
+    assert "/" not in meta["filename"] and "\\" not in meta["filename"] and "\n" not in meta["filename"]
+    download = api("n1").get(meta["download_url"])
+    assert "\n" not in download.headers["Content-Disposition"]
+    root = os.path.realpath(app.config["ATTACHMENTS_DIR"])
+    assert all(os.path.commonpath([root, os.path.realpath(p)]) == root for p in Path(root).rglob("*"))
+
+
+def test_limits_type_size_and_count(app, api, ticket):
+    client = api("employee_a")
+    assert upload(client, ticket["id"], b"MZ...", "outil.exe").status_code == 415
+    assert upload(client, ticket["id"], b"<svg onload=alert(1)>", "logo.svg").status_code == 415
+    assert upload(client, ticket["id"], b"<html>", "page.html").status_code == 415
+    too_big = upload(client, ticket["id"], b"x" * (app.config["ATTACHMENT_MAX_BYTES"] + 1), "gros.txt")
+    assert too_big.status_code == 413
+    assert upload(client, ticket["id"], b"", "vide.txt").status_code == 422
+    assert client.post(f"/api/v1/tickets/{ticket['id']}/attachments", data={}).status_code == 400
+    for i in range(app.config["ATTACHMENTS_PER_TICKET"]):
+        assert upload(client, ticket["id"], b"ok", f"capture{i}.png").status_code == 201
+    assert upload(client, ticket["id"], b"ok", "une-de-trop.png").status_code == 409
+    folder = Path(app.config["ATTACHMENTS_DIR"])
+    assert list((folder / "tmp").iterdir()) == []  # refused uploads left nothing behind
+
+
+def test_no_idor_and_internal_files_stay_internal(app, api, ticket):
+    mine = upload(api("employee_a"), ticket["id"], b"a moi", "moi.txt").get_json()
+    internal = upload(api("n1"), ticket["id"], b"interne", "interne.txt", internal="true").get_json()
+    other = new_ticket(api("employee_b"))
+    b = api("employee_b")
+    assert b.get(mine["download_url"]).status_code == 404
+    assert b.get(f"/api/v1/tickets/{other['id']}/attachments/{mine['id']}").status_code == 404  # re-pairing ids
+    assert upload(b, ticket["id"], b"x", "x.txt").status_code == 404
+    a = api("employee_a")
+    assert a.get(internal["download_url"]).status_code == 404
+    assert [x["id"] for x in a.get(f"/api/v1/tickets/{ticket['id']}/attachments").get_json()["items"]] == [mine["id"]]
+    assert api("n1").get(internal["download_url"]).status_code == 200
+
+
+def test_startup_sweep_removes_orphans_and_keeps_referenced_files(app, api, database, ticket):
+    from ticket_service.attachments import sweep_orphans
+
+    kept = upload(api("employee_a"), ticket["id"], b"garde-moi", "garde.txt").get_json()
+    folder = Path(app.config["ATTACHMENTS_DIR"])
+    (folder / "tmp" / "interrompu").write_bytes(b"upload interrompu par kill -9")
+    (folder / ("0" * 32)).write_bytes(b"fichier sans ligne")
+    with app.app_context(), database.write() as db:
+        assert sweep_orphans(db) == 2
+    assert not (folder / ("0" * 32)).exists() and list((folder / "tmp").iterdir()) == []
+    assert api("employee_a").get(kept["download_url"]).data == b"garde-moi"

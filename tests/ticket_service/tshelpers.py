@@ -1,0 +1,99 @@
+"""Helpers for the ticket-service tests: database URLs, app config, the browser-like API client."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "motdepasse-de-test"
+FAST_HASH = "pbkdf2:sha256:1000"  # tests only: the production default is scrypt
+PG_URL = os.environ.get("GUICHET_TEST_DATABASE_URL")
+PG_SKIP = ("SKIPPED POSTGRESQL VARIANT — set GUICHET_TEST_DATABASE_URL="
+           "postgresql+psycopg://postgres@127.0.0.1:5432/test to run every database test on PostgreSQL too (CI does)")
+
+# The demo's people match helpdesk.yml groups and approvers; tests refer to them by these names.
+ROLES = {
+    "employee_a": "claire.rousseau@ferrand-associes.fr",
+    "employee_b": "lucas.petit@ferrand-associes.fr",
+    "n1": "julie.martin@ferrand-associes.fr",
+    "n1_bis": "karim.benali@ferrand-associes.fr",
+    "n2": "thomas.girard@ferrand-associes.fr",
+    "n3": "support@alpes-infogerance.fr",
+    "approver": "sophie.ferrand@ferrand-associes.fr",
+    "approver_2": "marc.dubois@ferrand-associes.fr",
+    "admin": "nadia.chevalier@ferrand-associes.fr",
+}
+
+
+def make_database_url(kind: str, tmp_dir: Path) -> tuple[str, object]:
+    """Return (url, cleanup) for a fresh database of that kind."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_dir / 'guichet.sqlite3'}", lambda: None
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    schema = "t_" + uuid.uuid4().hex[:12]  # a fresh schema per module isolates the runs
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in PG_URL else "?"
+
+    def cleanup():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return f"{PG_URL}{separator}options=-csearch_path%3D{schema}", cleanup
+
+
+def app_config(url: str, tmp_dir: Path, **extra) -> dict:
+    return {
+        "TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": url, "PASSWORD_HASH_METHOD": FAST_HASH,
+        "ATTACHMENTS_DIR": str(tmp_dir / "attachments"), "SITE_DIR": str(tmp_dir / "site"),
+        "HELPDESK_CONFIG": str(ROOT / "helpdesk.yml"), "KB_DIR": str(ROOT / "kb"), "KB_REVISION": "kbrev-test",
+        "ATTACHMENT_MAX_BYTES": 256 * 1024, "ATTACHMENTS_PER_TICKET": 3, **extra,
+    }
+
+
+class Api:
+    """A browser-like client: session cookie, CSRF token fetched and sent as X-CSRFToken on writes."""
+
+    def __init__(self, app, role: str | None = None):
+        self.client = app.test_client()
+        self.csrf = self.client.get("/api/v1/session").get_json()["csrf_token"]
+        self.role = role
+        if role is not None:
+            response = self.post("/api/v1/session", json={"email": ROLES[role], "password": PASSWORD})
+            assert response.status_code == 200, response.get_json()
+            self.csrf = response.get_json()["csrf_token"]
+
+    def _headers(self, headers):
+        return {"X-CSRFToken": self.csrf, **(headers or {})}
+
+    def get(self, path, **kw):
+        return self.client.get(path, **kw)
+
+    def post(self, path, headers=None, **kw):
+        return self.client.post(path, headers=self._headers(headers), **kw)
+
+    def patch(self, path, headers=None, **kw):
+        return self.client.patch(path, headers=self._headers(headers), **kw)
+
+    def delete(self, path, headers=None, **kw):
+        return self.client.delete(path, headers=self._headers(headers), **kw)
+
+    def open(self, method, path, headers=None, **kw):
+        return self.client.open(path, method=method, headers=self._headers(headers), **kw)
+
+
+def new_ticket(client: Api, **fields) -> dict:
+    """Create a ticket through the API and return its JSON."""
+    body = {"title": "Écran noir au démarrage", "description": "Le poste reste sur un écran noir.", **fields}
+    response = client.post("/api/v1/tickets", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()

@@ -1,0 +1,107 @@
+"""Attachment storage: limits, server-made names, fsync + rename before the row, orphan sweep."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import unicodedata
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from .errors import ApiError
+
+# Extension → content type announced on download (always as an attachment, never rendered inline).
+ALLOWED = {
+    "pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
+    "txt": "text/plain", "log": "text/plain", "csv": "text/csv", "eml": "message/rfc822",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odt": "application/vnd.oasis.opendocument.text", "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "zip": "application/zip",
+}
+
+
+def storage_dir() -> Path:
+    folder = current_app.config.get("ATTACHMENTS_DIR") or os.path.join(current_app.instance_path, "attachments")
+    path = Path(folder)
+    (path / "tmp").mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def clean_filename(name: str | None) -> str:
+    """Return a display name without paths, control or bidi characters, at most 120 characters."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c)[0] not in ("C", "Z") or c == " ")
+    name = name.strip(" .")[:120]
+    return name or "piece-jointe"
+
+
+def extension_of(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def store(upload: FileStorage) -> dict:
+    """Write an upload durably under a random name; return its metadata (the caller inserts the row)."""
+    filename = clean_filename(upload.filename)
+    ext = extension_of(filename)
+    if ext not in ALLOWED:
+        raise ApiError(415, "file_type_not_allowed", "Type de fichier non accepté. Formats acceptés : " + ", ".join(sorted(ALLOWED)) + ".")
+    limit = int(current_app.config["ATTACHMENT_MAX_BYTES"])
+    folder = storage_dir()
+    storage_name = secrets.token_hex(16)
+    tmp = folder / "tmp" / storage_name
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open(tmp, "xb") as out:
+            while chunk := upload.stream.read(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise ApiError(413, "file_too_large", f"Fichier trop volumineux (au plus {limit // (1024 * 1024)} Mo).")
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if size == 0:
+            raise ApiError(422, "invalid_fields", "Le fichier est vide.", {"file": "fichier vide"})
+        os.replace(tmp, folder / storage_name)
+        _fsync_dir(folder)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return {"storage_name": storage_name, "filename": filename, "content_type": ALLOWED[ext], "size": size,
+            "sha256": digest.hexdigest()}
+
+
+def discard(storage_name: str) -> None:
+    """Remove a stored file whose row was not committed."""
+    (storage_dir() / storage_name).unlink(missing_ok=True)
+
+
+def path_of(storage_name: str) -> Path:
+    return storage_dir() / storage_name
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sweep_orphans(db_session) -> int:
+    """Delete temp files and stored files no row points at (run at start-up, before serving)."""
+    from .models import Attachment
+
+    folder = storage_dir()
+    known = set(db_session.scalars(select(Attachment.storage_name)))
+    removed = 0
+    for path in list((folder / "tmp").iterdir()) + [p for p in folder.iterdir() if p.is_file()]:
+        if path.parent.name == "tmp" or path.name not in known:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -1,0 +1,105 @@
+"""The one JSON error envelope of the API: ``{"error": {"code", "message", "fields"}}``."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, jsonify, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+# HTTP status → (code, French message) for errors raised by Flask/Werkzeug themselves.
+_HTTP = {
+    400: ("bad_request", "Requête invalide."),
+    401: ("unauthenticated", "Connexion requise."),
+    403: ("forbidden", "Action non autorisée."),
+    404: ("not_found", "Ressource introuvable."),
+    405: ("method_not_allowed", "Méthode non autorisée sur cette adresse."),
+    409: ("conflict", "Conflit avec l'état actuel."),
+    413: ("payload_too_large", "Contenu trop volumineux."),
+    415: ("unsupported_media_type", "Type de contenu non pris en charge."),
+    422: ("invalid_fields", "Certains champs sont invalides."),
+    429: ("too_many_requests", "Trop de tentatives : réessayez plus tard."),
+    431: ("headers_too_large", "En-têtes trop volumineux."),
+}
+
+
+class ApiError(Exception):
+    """An error the API answers with the envelope."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.fields = fields or {}
+        self.headers = headers or {}
+
+
+def not_found() -> ApiError:
+    """Return the 404 used for missing objects and for objects the caller may not see (no oracle)."""
+    return ApiError(404, "not_found", "Ressource introuvable.")
+
+
+def envelope(status: int, code: str, message: str, fields: dict | None = None, headers: dict | None = None):
+    """Build the error response."""
+    response = jsonify(error={"code": code, "message": message, "fields": fields or {}})
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def is_api_path(path: str) -> bool:
+    """True for /api and everything under it (never the site's pages)."""
+    return path == "/api" or path.startswith("/api/")
+
+
+def _is_api() -> bool:
+    return is_api_path(request.path)
+
+
+def init_app(app: Flask) -> None:
+    """Map every error under /api to the envelope; never let a traceback or SQL reach the client."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return envelope(exc.status, exc.code, exc.message, exc.fields, exc.headers)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        if not _is_api():
+            return exc
+        return envelope(403, "csrf_failed", "Jeton CSRF absent ou invalide : rechargez la page "
+                        "(GET /api/v1/session donne le jeton à envoyer dans l'en-tête X-CSRFToken).")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if not _is_api():
+            return exc
+        code, message = _HTTP.get(exc.code or 500, ("http_error", exc.name))
+        headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
+        return envelope(exc.code or 500, code, message, headers=headers)
+
+    @app.errorhandler(OperationalError)
+    def _storage(exc: OperationalError):
+        # SQLITE_BUSY after busy_timeout, or a lost PostgreSQL connection: retryable, never a 500 or a 201.
+        log.warning("storage unavailable: %s", exc.orig)
+        if not _is_api():
+            return "Service momentanément indisponible.", 503, {"Retry-After": "2"}
+        return envelope(503, "storage_busy", "Service momentanément surchargé : réessayez dans quelques secondes.",
+                        headers={"Retry-After": "2"})
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, (UnicodeError, RecursionError)):  # hostile input that slipped past validation
+            if _is_api():
+                return envelope(400, "bad_request", "Requête invalide.")
+            return "Requête invalide.", 400
+        incident = uuid.uuid4().hex[:12]
+        log.exception("unexpected error %s", incident)
+        if not _is_api():
+            return f"Erreur interne (référence {incident}).", 500
+        return envelope(500, "internal_error", f"Erreur interne (référence {incident}).")

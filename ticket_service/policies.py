@@ -1,0 +1,233 @@
+"""Policies as code: load and validate the ticket-service sections of ``helpdesk.yml``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+REQUEST_TYPES = ("incident", "problem", "service_request", "access_request")
+LEVELS = ("N1", "N2", "N3")
+PRIORITIES = ("P1", "P2", "P3", "P4")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOUR = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class PolicyError(Exception):
+    """``helpdesk.yml`` is invalid; the message names the key and the fix."""
+
+
+@dataclass(frozen=True)
+class Group:
+    """A support group at one level."""
+
+    id: str
+    name: str
+    level: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    """An access-request catalogue item with its approvers and quorum."""
+
+    id: str
+    name: str
+    approvers: tuple[str, ...]
+    quorum: int
+
+
+@dataclass(frozen=True)
+class Policies:
+    """Everything the ticket service reads from ``helpdesk.yml``."""
+
+    categories: dict[str, str]
+    request_types: dict[str, str]
+    impact: dict[str, str]
+    urgency: dict[str, str]
+    priority_matrix: dict[str, dict[str, str]]
+    groups: dict[str, Group]
+    default_group: str
+    catalogue: dict[str, CatalogueItem]
+    sla: dict[str, dict[str, float]]
+    at_risk_ratio: float
+    timezone: str
+    workdays: tuple[int, ...]
+    hours: tuple[tuple[int, int], tuple[int, int]]
+    holidays_country: str
+    auto_close_business_days: int
+    satisfaction_enabled: bool
+    source: str = field(default="helpdesk.yml", compare=False)
+
+    def priority(self, impact: str, urgency: str) -> str:
+        """Return the priority the matrix gives to an impact and an urgency."""
+        return self.priority_matrix[impact][urgency]
+
+    def level_of(self, email: str) -> str | None:
+        """Return the highest support level a person belongs to, or None."""
+        levels = [g.level for g in self.groups.values() if email.lower() in g.members]
+        return max(levels) if levels else None
+
+    def groups_of(self, email: str) -> list[str]:
+        """Return the ids of the groups a person is a member of."""
+        return [g.id for g in self.groups.values() if email.lower() in g.members]
+
+    def first_group(self, level: str) -> str | None:
+        """Return the first group (file order) serving a level."""
+        return next((g.id for g in self.groups.values() if g.level == level), None)
+
+
+def load_policies(path: str | Path) -> Policies:
+    """Read and validate ``helpdesk.yml``; raise PolicyError naming the key and the fix."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read the file ({exc.strerror}); set GUICHET_HELPDESK_CONFIG to its path.") from None
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{path}: invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise PolicyError(f"{path}: the file must be a mapping of sections (categories:, sla:, …).")
+    return _Validator(str(path), data).run()
+
+
+class _Validator:
+    """Check one parsed file, raising on the first problem with key and fix."""
+
+    def __init__(self, source: str, data: dict):
+        self.source = source
+        self.data = data
+
+    def fail(self, key: str, problem: str, fix: str):
+        raise PolicyError(f"{self.source}: `{key}` {problem} — fix: {fix}")
+
+    def mapping(self, key: str, value, fix: str, *, non_empty=True) -> dict:
+        if not isinstance(value, dict) or (non_empty and not value):
+            self.fail(key, "must be a non-empty mapping", fix)
+        return value
+
+    def labels(self, key: str, fix: str) -> dict[str, str]:
+        value = self.mapping(key, self.data.get(key), fix)
+        for item, label in value.items():
+            if not isinstance(item, str) or not isinstance(label, str) or not label.strip():
+                self.fail(f"{key}.{item}", "must map an id to a non-empty label", fix)
+        return dict(value)
+
+    def run(self) -> Policies:
+        categories = self.labels("categories", "list categories as `id: Label`.")
+        request_types = self.labels("request_types", "map each of " + ", ".join(REQUEST_TYPES) + " to a French label.")
+        for name in REQUEST_TYPES:
+            if name not in request_types:
+                self.fail(f"request_types.{name}", "is missing", f"add `{name}: <label>` under request_types.")
+        impact = self.labels("impact", "list impact levels as `id: Label`, highest first.")
+        urgency = self.labels("urgency", "list urgency levels as `id: Label`, highest first.")
+        matrix = self.mapping("priority_matrix", self.data.get("priority_matrix"), "map impact → urgency → P1..P4.")
+        for imp in impact:
+            row = self.mapping(f"priority_matrix.{imp}", matrix.get(imp), f"add a row `{imp}: {{<urgency>: P1..P4}}`.")
+            for urg in urgency:
+                if row.get(urg) not in PRIORITIES:
+                    self.fail(f"priority_matrix.{imp}.{urg}", f"is {row.get(urg)!r}", "set one of P1, P2, P3, P4.")
+        groups = self._groups()
+        default_group = self.data.get("default_group")
+        if default_group not in groups:
+            self.fail("default_group", f"is {default_group!r}, not a group id", "name one of: " + ", ".join(groups) + ".")
+        sla, ratio = self._sla()
+        tz, days, hours, country = self._calendar()
+        auto_close = self.data.get("auto_close_business_days")
+        if not isinstance(auto_close, int) or isinstance(auto_close, bool) or not 1 <= auto_close <= 60:
+            self.fail("auto_close_business_days", f"is {auto_close!r}", "set a whole number of business days between 1 and 60.")
+        satisfaction = self.data.get("satisfaction")
+        if not isinstance(satisfaction, dict) or not isinstance(satisfaction.get("enabled"), bool):
+            self.fail("satisfaction.enabled", "must be true or false", "write `satisfaction: {enabled: true}`.")
+        return Policies(
+            categories=categories, request_types=request_types, impact=impact, urgency=urgency,
+            priority_matrix={imp: {u: matrix[imp][u] for u in urgency} for imp in impact},
+            groups=groups, default_group=default_group, catalogue=self._catalogue(), sla=sla, at_risk_ratio=ratio,
+            timezone=tz, workdays=days, hours=hours, holidays_country=country,
+            auto_close_business_days=auto_close, satisfaction_enabled=satisfaction["enabled"], source=self.source,
+        )
+
+    def _people(self, key: str, value, fix: str) -> tuple[str, ...]:
+        if not isinstance(value, list) or not value:
+            self.fail(key, "must be a non-empty list of e-mail addresses", fix)
+        for email in value:
+            if not isinstance(email, str) or "@" not in email:
+                self.fail(key, f"contains {email!r}, not an e-mail address", fix)
+        return tuple(e.lower() for e in value)
+
+    def _groups(self) -> dict[str, Group]:
+        fix = "write `<id>: {name: …, level: N1|N2|N3, members: [email, …]}`."
+        groups = {}
+        for gid, spec in self.mapping("groups", self.data.get("groups"), fix).items():
+            spec = self.mapping(f"groups.{gid}", spec, fix)
+            if spec.get("level") not in LEVELS:
+                self.fail(f"groups.{gid}.level", f"is {spec.get('level')!r}", "set N1, N2 or N3.")
+            if not isinstance(spec.get("name"), str):
+                self.fail(f"groups.{gid}.name", "is missing", "give the group a display name.")
+            groups[gid] = Group(gid, spec["name"], spec["level"], self._people(f"groups.{gid}.members", spec.get("members"), fix))
+        for level in LEVELS:
+            if not any(g.level == level for g in groups.values()):
+                self.fail("groups", f"has no {level} group", f"add a group with `level: {level}` (escalation needs N1, N2 and N3).")
+        return groups
+
+    def _catalogue(self) -> dict[str, CatalogueItem]:
+        fix = "write `<id>: {name: …, approvers: [email, …], quorum: 1}`."
+        items = {}
+        for cid, spec in self.mapping("access_catalogue", self.data.get("access_catalogue"), fix).items():
+            spec = self.mapping(f"access_catalogue.{cid}", spec, fix)
+            if not isinstance(spec.get("name"), str):
+                self.fail(f"access_catalogue.{cid}.name", "is missing", "give the item a display name.")
+            approvers = self._people(f"access_catalogue.{cid}.approvers", spec.get("approvers"), fix)
+            quorum = spec.get("quorum", 1)
+            if not isinstance(quorum, int) or isinstance(quorum, bool) or not 1 <= quorum <= len(approvers):
+                self.fail(f"access_catalogue.{cid}.quorum", f"is {quorum!r}", f"set a whole number between 1 and {len(approvers)} (the number of approvers).")
+            items[cid] = CatalogueItem(cid, spec["name"], approvers, quorum)
+        return items
+
+    def _sla(self) -> tuple[dict[str, dict[str, float]], float]:
+        fix = "write `P1: {first_response: <hours>, resolution: <hours>}` for P1..P4 (business hours)."
+        spec = self.mapping("sla", self.data.get("sla"), fix)
+        sla = {}
+        for prio in PRIORITIES:
+            row = self.mapping(f"sla.{prio}", spec.get(prio), fix)
+            for target in ("first_response", "resolution"):
+                hours = row.get(target)
+                if not isinstance(hours, (int, float)) or isinstance(hours, bool) or not 0 < hours <= 1000:
+                    self.fail(f"sla.{prio}.{target}", f"is {hours!r}", "set a positive number of business hours (e.g. 4 or 0.5).")
+            if row["first_response"] > row["resolution"]:
+                self.fail(f"sla.{prio}.first_response", "is longer than the resolution target", "make first_response ≤ resolution.")
+            sla[prio] = {"first_response": float(row["first_response"]), "resolution": float(row["resolution"])}
+        ratio = spec.get("at_risk_ratio", 0.75)
+        if not isinstance(ratio, (int, float)) or isinstance(ratio, bool) or not 0 < ratio < 1:
+            self.fail("sla.at_risk_ratio", f"is {ratio!r}", "set a share strictly between 0 and 1, e.g. 0.75.")
+        return sla, float(ratio)
+
+    def _calendar(self):
+        fix = "write `calendar: {timezone: Europe/Paris, days: [mon, …], hours: [\"08:30\", \"18:00\"], holidays_country: FR}`."
+        spec = self.mapping("calendar", self.data.get("calendar"), fix)
+        tz = spec.get("timezone")
+        try:
+            from zoneinfo import ZoneInfo
+
+            ZoneInfo(str(tz))
+        except (KeyError, ValueError, OSError):
+            self.fail("calendar.timezone", f"is {tz!r}, not an IANA time zone", "use e.g. Europe/Paris.")
+        days = spec.get("days")
+        if not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days):
+            self.fail("calendar.days", f"is {days!r}", "list weekdays among " + ", ".join(WEEKDAYS) + ".")
+        hours = spec.get("hours")
+        if not isinstance(hours, list) or len(hours) != 2 or not all(isinstance(h, str) and _HOUR.match(h) for h in hours):
+            self.fail("calendar.hours", f"is {hours!r}", 'write two "HH:MM" strings, e.g. ["08:30", "18:00"].')
+        start, end = (tuple(int(x) for x in h.split(":")) for h in hours)
+        if start >= end:
+            self.fail("calendar.hours", "ends before it starts", "put the opening time first.")
+        country = spec.get("holidays_country", "FR")
+        try:
+            import holidays
+
+            holidays.country_holidays(country)
+        except (NotImplementedError, KeyError, AttributeError):
+            self.fail("calendar.holidays_country", f"is {country!r}", "use an ISO country code the `holidays` package knows, e.g. FR.")
+        return tz, tuple(sorted(WEEKDAYS.index(d) for d in set(days))), (start, end), country
