@@ -36,17 +36,24 @@ ENGLISH_STOP = frozenset(
     its itself ive just me more most my myself no nor not of off on once only or other our ours
     out over own same she should so some such than that the their theirs them then there these
     they this those through to too under until up very was we were what when where which while
-    who whom why will with would you your yours yourself s t d ll m re ve""".split()
+    who whom why will with would you your yours yourself s t d ll m re ve
+    cant couldnt didnt doesnt hasnt havent isnt arent wasnt werent wont wouldnt shouldnt youre
+    theyre thats theres whats""".split()  # contractions typed without the apostrophe
 )
 STOP_WORDS = {"fr": FRENCH_STOP, "en": ENGLISH_STOP}
 _STEMMER_NAMES = {"fr": "french", "en": "english"}
 _CODE = re.compile(r"0x[0-9a-f]+|-?\d[\d.]*")
 
 
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 def fold(text: str) -> str:
     """Return ``text`` lower-cased, without accents, with straight apostrophes."""
+    if text.isascii():
+        return text.translate(_APOSTROPHES).lower()
     text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return _COMBINING.sub("", text).lower()
 
 
 def raw_tokens(folded: str) -> list[str]:
@@ -67,6 +74,19 @@ def is_code(token: str) -> bool:
 
 
 def analyze(text: str, lang: str = "fr") -> list[str]:
+    """Return the index terms of ``text`` (see ``_analyze``); short texts (queries, single words
+    of snippets) are cached."""
+    if len(text) <= 200:
+        return list(_analyze_cached(text, lang))
+    return _analyze(text, lang)
+
+
+@lru_cache(maxsize=50_000)
+def _analyze_cached(text: str, lang: str) -> tuple[str, ...]:
+    return tuple(_analyze(text, lang))
+
+
+def _analyze(text: str, lang: str = "fr") -> list[str]:
     """Return the index terms of ``text``: folded, elisions and stop words removed, stemmed.
 
     Args:
@@ -114,3 +134,36 @@ def detect_language(text: str, default: str = "fr") -> str:
     if fr == en:
         return default
     return "fr" if fr > en else "en"
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_GLUED_ELISION = re.compile(r"^(?:qu|[ldjnsmtc])(?=[aeiouyh])")
+
+
+def edits1(word: str) -> set[str]:
+    """Return the strings one deletion, transposition, substitution or insertion away."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return set(
+        [a + b[1:] for a, b in splits if b]
+        + [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+        + [a + c + b[1:] for a, b in splits if b for c in _LETTERS]
+        + [a + c + b for a, b in splits for c in _LETTERS]
+    )
+
+
+def correct_term(term: str, known, rank, languages=("fr",)) -> str:
+    """Return the known index term an unknown query term most likely stands for, or ``term``.
+
+    Only alphabetic terms of six letters or more are touched (short words have too many
+    neighbours): first a French elision typed without its apostrophe (``denvoi`` -> ``envoi``),
+    then the known term one edit away (Damerau-Levenshtein 1) with the lowest ``rank`` (idf, so
+    the most frequent one).
+    """
+    if term in known or not term.isalpha() or len(term) < 6:
+        return term
+    if "fr" in languages:
+        glued = _GLUED_ELISION.sub("", term)
+        if glued != term and glued in known:
+            return glued
+    candidates = [c for c in edits1(term) if c in known]
+    return min(candidates, key=lambda c: (rank(c), c)) if candidates else term

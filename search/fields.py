@@ -22,13 +22,14 @@ class Options:
     boosts: dict = field(default_factory=lambda: {
         "title": 1.5, "symptoms": 3.0, "tags": 1.5, "headings": 0.5, "body": 1.0})
     b_values: dict = field(default_factory=lambda: {
-        "title": 0.3, "symptoms": 0.5, "tags": 0.3, "headings": 0.6, "body": 0.75})
+        "title": 0.6, "symptoms": 0.5, "tags": 0.3, "headings": 0.6, "body": 0.75})
     k1: float = 1.2
     backend: str = "auto"  # "auto", "whoosh" or "sparse"
     use_bm25: bool = True
     use_word: bool = True
     use_char: bool = True
     use_history: bool = True
+    spelling: bool = True  # correct unknown query terms against the index vocabulary
     threshold: float | None = None  # abstention threshold on the top confidence
 
     def to_json(self) -> dict:

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 import numpy as np
 
 WEIGHTS = {"bm25": 0.5, "word": 0.1, "char": 0.1, "history": 0.3}
-# Confidence = logistic(char, word, matched): a logistic regression fitted once on the pooled EN+FR
-# dev queries (in-scope answered vs out-of-scope), see search/README.md for the split-half check.
-# The character n-gram cosine of the top article is by far the best out-of-scope separator.
-CALIBRATION = {"char": 7.0, "word": 1.54, "matched": 4.1, "intercept": -4.95}
-HISTORY_FLOOR, HISTORY_SPAN = 0.4, 0.3  # a vote's similarity -> confidence ramp
+# Confidence = logistic(char, best line, matched, coverage): a logistic regression fitted on the
+# pooled EN+FR dev queries *and* the relevance phrasings of our own KB
+# (tests/test_search_relevance.py), in-scope answered vs out-of-scope; see search/README.md for
+# the split-half figures. The character n-gram cosines (whole short text, best single line) are
+# the best out-of-scope separators; the idf coverage of the query by the article carries over
+# from symptom-less corpora to a KB written with symptoms.
+CALIBRATION = {"char": 4.26, "line": 4.57, "word": 0.0, "matched": 1.67, "coverage": 4.36,
+               "intercept": -6.08}
 NO_ANSWER_PENALTY = 4.0
-DEFAULT_THRESHOLD = 0.85
+DEFAULT_THRESHOLD = 0.6
 
 
 @dataclass
@@ -41,8 +44,8 @@ def combine(signals, evidence, options, weights=WEIGHTS) -> np.ndarray:
     """Return the fused score of every article (query-comparable scale, about 0..1)."""
     bm25 = signals.bm25 / signals.bm25_ceiling
     fused = weights["bm25"] * bm25 + weights["word"] * signals.word + weights["char"] * signals.char
-    if evidence is not None:
-        fused = fused + weights["history"] * evidence.votes
+    if evidence is not None:  # the history field, on the article BM25F scale
+        fused = fused + weights["history"] * evidence.votes / signals.bm25_ceiling
     return fused
 
 
@@ -65,14 +68,17 @@ def fuse(signals, evidence, mask, options, weights=WEIGHTS, calibration=None) ->
     count = int(mask.sum()) if mask is not None else fused.size
     order = np.argsort(-fused, kind="stable")[:count]
     matched = signals.matched / max(signals.terms, 1)
-    confidences = logistic(calibration["char"] * signals.char + calibration["word"] * signals.word
-                           + calibration["matched"] * matched + calibration["intercept"])
+    coverage = signals.coverage if signals.coverage is not None else 0.0
+    line = signals.line if signals.line is not None else signals.char
+    confidences = logistic(calibration["char"] * signals.char + calibration["line"] * line
+                           + calibration["word"] * signals.word
+                           + calibration["matched"] * matched + calibration["coverage"] * coverage
+                           + calibration["intercept"])
     if evidence is not None:
-        learned = 0.95 * np.clip((evidence.votes - HISTORY_FLOOR) / HISTORY_SPAN, 0.0, 1.0)
-        confidences = 1.0 - (1.0 - confidences) * (1.0 - learned)
+        confidences = 1.0 - (1.0 - confidences) * (1.0 - 0.95 * evidence.strength)
     top = float(confidences[order[0]]) if count else 0.0
     if evidence is not None and evidence.no_answer > 0 and count:
-        best_vote = float(evidence.votes[order[0]])
+        best_vote = float(evidence.nearest[order[0]])
         if evidence.no_answer > best_vote:
             top *= math.exp(-NO_ANSWER_PENALTY * (evidence.no_answer - best_vote))
     return Ranking(order, fused, confidences, top)

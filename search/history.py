@@ -1,10 +1,10 @@
 """Learning from resolutions: reviewed (request text -> article ids) pairs as extra evidence.
 
-A pair never changes the article's own text. The index keeps the reviewed requests in a matrix
-of their own and, for a new request, votes for the articles of the nearest past requests
-(k nearest neighbours above a similarity floor). Pairs with no article (``relevant: []``: a past
-request no article solved) are kept too: a new request very close to one of them lowers the
-confidence. Pairs are persisted beside the index artifact as JSON lines.
+A pair never changes the article's own text. The index pools each article's reviewed requests
+into a *history field* of its own (``signals.HistorySignal``), scored with BM25 next to the
+article fields, and checks the nearest past request before lifting a confidence. Pairs with
+no article (``relevant: []``: a past request no article solved) are kept too: a new request very
+close to one of them lowers the confidence. Pairs are persisted beside the index artifact as JSON lines.
 """
 
 from __future__ import annotations

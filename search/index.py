@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .analysis import LANGUAGES, analyze, detect_language, fold
+from .analysis import LANGUAGES, analyze, correct_term, detect_language, fold
 from .errors import SearchError
 from .fields import FIELDS, Options, analyzed_fields, article_language, field_texts, majority, short_text
 from .fusion import Ranking, fuse
@@ -57,13 +57,16 @@ class SuggestionIndex:
     """Hybrid index: whoosh BM25F + TF-IDF (words, character n-grams) + reviewed history."""
 
     def __init__(self, docs: list[Doc], parts, options: Options, history: list[Resolution] | None = None):
-        from .signals import HistorySignal
+        from .signals import HistorySignal, LineSignal
 
         self.docs, self.parts, self.options = docs, parts, options
+        if parts.lines is None:
+            parts.lines = LineSignal.build(docs, parts.char.idf)
         self.ids = {d.id: i for i, d in enumerate(docs)}
         self.languages = sorted({d.lang for d in docs}) or ["fr"]
         self.lang = majority([d.lang for d in docs])
         self.employee_mask = np.array([d.audience == "employees" for d in docs], dtype=bool)
+        self._spelling: dict[str, str] = {}
         self.all_history = list(history or [])
         self.history = HistorySignal.fit(self, usable(self.all_history, set(self.ids)))
         self.threshold = options_threshold(options)
@@ -73,11 +76,23 @@ class SuggestionIndex:
         return len(self.docs)
 
     def query_terms(self, text: str) -> list[str]:
-        """Return the analysed query terms, in every language of the KB."""
+        """Return the analysed query terms, in every language of the KB, typos corrected."""
         terms: list[str] = []
         for lang in self.languages:
             terms.extend(analyze(text, lang))
+        if self.options.spelling:
+            terms = [self._corrected(t) for t in terms]
         return list(dict.fromkeys(terms))
+
+    def _corrected(self, term: str) -> str:
+        """Return ``term`` spelled as a known index term (cached per index)."""
+        found = self._spelling.get(term)
+        if found is None:
+            columns, idf = self.parts.columns, self.parts.word.idf
+            found = correct_term(term, columns, lambda t: float(idf[columns[t]]), self.languages)
+            if len(self._spelling) < 100_000:
+                self._spelling[term] = found
+        return found
 
     def rank(self, text: str, *, audience: str = "employees") -> Ranking:
         """Return every visible article's fused score, ranked, with the top confidence."""

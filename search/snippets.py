@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .analysis import analyze
+from .analysis import analyze, fold
 
 MAX_CHARS = 240
 _SENTENCE = re.compile(r"[^\n.!?]+[.!?]?")
@@ -60,8 +60,12 @@ def snippet(symptoms: list[str], text: str, terms: set[str], lang: str) -> tuple
         ``(passage, highlights)``: plain text (never HTML) and ``[start, end)`` offsets.
     """
     best, best_key = "", (-1, 0)
+    # Stemming only changes word endings: a passage none of whose folded words starts like a
+    # query term cannot match, so it is not analysed (snippets of long articles stay cheap).
+    prefixes = {t[:3] for t in terms}
     for position, passage in enumerate(passages(symptoms, text)[:400]):
-        found = set(analyze(passage, lang)) & terms
+        folded = fold(passage)
+        found = set(analyze(passage, lang)) & terms if any(p in folded for p in prefixes) else set()
         key = (len(found), -position)
         if key > best_key:
             best, best_key = passage, key

@@ -5,7 +5,8 @@ Layout of the artifact directory::
     manifest.json    format version, counts, options, languages
     docs.json        per article: id, title, path, category, audience, lang, symptoms, text
     vocabulary.json  the analysed terms (column order of the matrices)
-    arrays.npz       per-field term counts, TF-IDF rows and idf (words, char n-grams)
+    arrays.npz       per-field term counts, TF-IDF rows and idf (words, char n-grams), char
+                     n-gram rows of each title / symptom line
     history.jsonl    past (request -> article ids) pairs with their reviewed state
 
 The whoosh searcher (small KBs) is rebuilt in RAM from the stored counts on load, because
@@ -29,7 +30,7 @@ from .errors import IndexNotReady, SearchError
 from .fields import FIELDS, Options
 from .history import HISTORY_FILE, read_history, write_history
 
-FORMAT = "guichet-suggest/1"
+FORMAT = "guichet-suggest/2"
 MANIFEST = "manifest.json"
 
 
@@ -70,6 +71,8 @@ def save_index(index, directory: Path | str) -> Path:
         _put(arrays, "word", parts.word.matrix)
         _put(arrays, "char", parts.char.matrix)
         arrays["word.idf"], arrays["char.idf"] = parts.word.idf, parts.char.idf
+        _put(arrays, "lines", parts.lines.signal.matrix)
+        arrays["lines.starts"] = parts.lines.starts
         np.savez(tmp / "arrays.npz", **arrays)
         docs = [vars(d) for d in index.docs]
         (tmp / "docs.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
@@ -127,7 +130,7 @@ def load_index(directory: Path | str):
         StaleIndex: when the artifact has another format version.
     """
     from .index import Doc, SuggestionIndex
-    from .signals import Parts
+    from .signals import LineSignal, Parts
     from .vectors import TfidfSignal
 
     directory = Path(directory)
@@ -137,6 +140,7 @@ def load_index(directory: Path | str):
             field_tf = {name: _get(arrays, f"tf.{name}") for name in FIELDS}
             word = TfidfSignal(_get(arrays, "word"), arrays["word.idf"])
             char = TfidfSignal(_get(arrays, "char"), arrays["char.idf"])
+            lines = LineSignal(_get(arrays, "lines"), arrays["lines.starts"], arrays["char.idf"])
         docs = [Doc(**d) for d in json.loads((directory / "docs.json").read_text(encoding="utf-8"))]
         vocabulary = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
         history_path = directory / HISTORY_FILE
@@ -144,7 +148,9 @@ def load_index(directory: Path | str):
     except (OSError, KeyError, ValueError, TypeError) as exc:
         raise IndexNotReady(f"{directory}: incomplete or damaged index ({exc}); rebuild it") from None
     options = Options.from_json(manifest.get("options", {}))
-    return SuggestionIndex(docs, Parts(vocabulary, field_tf, word, char, options), options, history)
+    parts = Parts(vocabulary, field_tf, word, char, options)
+    parts.lines = lines
+    return SuggestionIndex(docs, parts, options, history)
 
 
 def load_or_build(directory: Path | str, kb_dir: Path | str, *, lenient: bool = False):

@@ -54,16 +54,55 @@ class TfidfSignal:
         return cls(weigh(counts, idf), idf)
 
     def query_vector(self, counts: sparse.spmatrix) -> sparse.csr_matrix:
-        """Return the weighted, normalised vector of one row of query counts."""
-        return weigh(counts, self.idf)
+        """Return the weighted, normalised vector of one row of query counts.
+
+        Same recipe as ``weigh`` without building a features x features diagonal matrix (the
+        char space has 2^18 features): a hot path of every query.
+        """
+        counts = sparse.csr_matrix(counts)
+        if counts.shape[0] != 1:
+            return weigh(counts, self.idf)
+        data = np.log1p(counts.data.astype(np.float32)) * self.idf[counts.indices]
+        norm = float(np.sqrt(np.dot(data, data)))
+        if norm > 0:
+            data = data / norm
+        return sparse.csr_matrix((data.astype(np.float32), counts.indices.copy(), counts.indptr.copy()),
+                                 shape=counts.shape)
 
     def scores(self, vector: sparse.csr_matrix) -> np.ndarray:
         """Return the cosine of every document with the query vector."""
         if vector.nnz == 0:
             return np.zeros(self.matrix.shape[0], dtype=np.float32)
-        cols = vector.indices
-        sub = self.matrix_t[cols]
-        return np.asarray(sub.T @ vector.data).ravel()
+        return column_dot(self.matrix_t, vector.indices, vector.data, self.matrix.shape[0])
+
+
+def row_entries(matrix_t: sparse.csr_matrix, rows) -> tuple[np.ndarray, np.ndarray]:
+    """Return the storage positions of every value of ``rows`` of a CSR matrix, and each row's count.
+
+    Reading ``matrix_t.indices[positions]`` / ``matrix_t.data[positions]`` replaces
+    ``matrix_t[rows]`` without building scipy objects (their checks dominated per-query time).
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    starts = matrix_t.indptr[rows]
+    lengths = matrix_t.indptr[rows + 1] - starts
+    total = int(lengths.sum())
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    return np.arange(total) + offsets, lengths
+
+
+def column_dot(matrix_t: sparse.csr_matrix, cols, weights, size: int, binary: bool = False) -> np.ndarray:
+    """Return ``Σ_c weights[c] · matrix_t[c]`` as a dense vector of ``size`` (feature-major rows).
+
+    The same as ``matrix_t[cols].T @ weights``; ``binary`` counts presence (1) instead of the
+    stored values.
+    """
+    positions, lengths = row_entries(matrix_t, cols)
+    if not positions.size:
+        return np.zeros(size)
+    values = np.repeat(np.asarray(weights, dtype=np.float64), lengths)
+    if not binary:
+        values = values * matrix_t.data[positions]
+    return np.bincount(matrix_t.indices[positions], weights=values, minlength=size)
 
 
 def term_counts(rows: list[list[str]], vocabulary: dict[str, int],

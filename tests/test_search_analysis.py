@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.analysis import analyze, detect_language, fold, raw_tokens
+from search.analysis import analyze, correct_term, detect_language, fold, raw_tokens
 
 
 def test_fold_removes_case_and_accents():
@@ -53,3 +53,30 @@ def test_detect_language(text, lang):
 
 def test_detect_language_default_on_no_evidence():
     assert detect_language("0x8004010F", default="en") == "en"
+
+
+KNOWN = {"password": 2.0, "envoi": 1.5, "imprimant": 1.2, "passwort": 6.0}
+
+
+def _rank(term):
+    return KNOWN[term]
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("pasword", "password"),  # one deletion
+    ("passowrd", "password"),  # transposition
+    ("denvoi", "envoi"),  # French elision typed without its apostrophe
+    ("imprimnt", "imprimant"),  # one insertion (stems are compared)
+])
+def test_unknown_query_terms_are_corrected_to_the_vocabulary(typed, expected):
+    assert correct_term(typed, KNOWN, _rank, ("fr", "en")) == expected
+
+
+@pytest.mark.parametrize("typed", ["mutuelle", "stuff", "0x800f0922", "password"])
+def test_known_short_unrelated_or_code_terms_are_left_alone(typed):
+    assert correct_term(typed, KNOWN, _rank, ("fr", "en")) == typed
+
+
+def test_correction_prefers_the_most_frequent_neighbour():
+    idf = {"carton": 1.0, "canton": 4.0}  # "caxton" is one substitution from both
+    assert correct_term("caxton", idf, idf.get, ("fr",)) == "carton"

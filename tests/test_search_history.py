@@ -63,3 +63,24 @@ def test_bad_history_line_names_the_line(tmp_path):
     (tmp_path / "h.jsonl").write_text('{"text": "ok", "articles": []}\nnot json\n', encoding="utf-8")
     with pytest.raises(SearchError, match=r"h.jsonl:2"):
         read_history(tmp_path / "h.jsonl")
+
+
+def test_history_of_other_problems_does_not_move_unrelated_requests(articles):
+    """Past tickets about printers must not pull a VPN or Outlook request towards printers."""
+    past = [Resolution(text, ["imprimante-file-bloquee"], reviewed=True) for text in (
+        "mon imprimante ne marche plus depuis ce matin",
+        "plus rien ne sort de l'imprimante, ça bloque",
+        "impossible d'imprimer, le document reste en attente",
+    )]
+    plain, learned = build_index(articles, threshold=0.0), build_index(articles, history=past, threshold=0.0)
+    for text in ("le vpn coupe depuis ce matin", "outlook me redemande le mot de passe, ça bloque"):
+        before, after = plain.suggest(text), learned.suggest(text)
+        assert after.suggestions[0].id == before.suggestions[0].id
+        assert after.confidence <= before.confidence + 1e-9
+
+
+def test_history_field_lifts_the_solved_article_for_a_paraphrase(articles):
+    past = [Resolution("la photocopieuse du 3e affiche bourrage papier", ["imprimante-file-bloquee"], reviewed=True),
+            Resolution("bourrage papier sur la photocopieuse", ["imprimante-file-bloquee"], reviewed=True)]
+    result = build_index(articles, history=past, threshold=0.0).suggest("photocopieuse en bourrage")
+    assert result.suggestions[0].id == "imprimante-file-bloquee"

@@ -1,0 +1,68 @@
+"""Fixed relevance check on our own KB (``kb/``): employee phrasings -> the article that solves it.
+
+The phrasings are written the way employees type (paraphrases, no accents, typos, slang), not
+copied from the articles' ``symptoms``. Each must bring its article into the top 3 *and* be
+answered (no abstention); requests the KB does not cover must be abstained on. A drop in
+ranking or a confidence that no longer carries over to a KB written with symptoms fails here.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from search import build_index, load_articles
+
+KB = Path(__file__).resolve().parent.parent / "kb"
+
+IN_SCOPE = [
+    ("le vpn me dit mot de passe incorrect", "vpn-forticlient-erreur-credentials"),
+    ("code erreur -7200 forticlient", "vpn-forticlient-erreur-credentials"),
+    ("mon pc rame depuis ce matin", "poste-lent"),
+    ("mon ordi est tres lent et le ventilo fait du bruit", "poste-lent"),  # slang, no accent
+    ("imprimante dit hors ligne", "imprimante-hors-connexion"),
+    ("j'ai cliqué sur un lien bizarre dans un mail", "clic-lien-hameconnage"),
+    ("outlook mac redemande le mot de passe", "outlook-mac-redemande-mot-de-passe"),
+    ("teams on m'entend pas", "teams-micro-camera"),
+    ("ma boite mail est pleine je peux plus envoyer", "boite-aux-lettres-pleine"),
+    ("jai oublie mon mot de passe windows", "reinitialiser-mot-de-passe"),
+    ("le second ecran ne s'allume pas quand je branche la station", "ecran-deuxieme-ecran-non-detecte"),
+    ("onedrive ne synchronise plus, croix rouge sur les fichiers", "onedrive-ne-synchronise-plus"),
+    ("bitlocker me demande une cle au demarage", "bitlocker-ecran-recuperation"),  # typo
+    ("je voudrais mettre une reponse automatique pendant mes vacances", "message-absence"),
+    ("sage tres lent en teletravail", "sage-lenteurs-vpn"),
+    ("compte bloqué après plusieurs essais", "compte-verrouille"),  # the weakest confidence (≈ 0.61)
+    ("le wifi du bureau refuse mon mot de passe", "wifi-ferrand-pro-connexion-refusee"),
+]
+
+OUT_OF_SCOPE = [
+    "la machine à café fuit",
+    "je veux changer de mutuelle",
+    "réserver une place de parking",
+    "le radiateur de mon bureau ne chauffe plus",
+]
+
+
+@pytest.fixture(scope="module")
+def index():
+    return build_index(load_articles(KB))  # default threshold: what employees get
+
+
+@pytest.mark.parametrize(("text", "expected"), IN_SCOPE)
+def test_employee_phrasing_finds_its_article(index, text, expected):
+    result = index.suggest(text)
+    assert not result.abstained, f"abstained (confidence {result.confidence:.2f} < {index.threshold})"
+    assert expected in [s.id for s in result.suggestions[:3]]
+
+
+@pytest.mark.parametrize("text", OUT_OF_SCOPE)
+def test_request_outside_the_kb_is_abstained_on(index, text):
+    result = index.suggest(text)
+    assert result.abstained and not result.suggestions
+
+
+def test_relevance_as_a_whole(index):
+    """Top-1 on every phrasing today (even without BM25F one slips): a broad slide that keeps each
+    case in the top 3 still fails. Loosen only with a benchmark run showing the change is better."""
+    firsts = [index.suggest(text).suggestions[:1] for text, _ in IN_SCOPE]
+    top1 = sum(bool(first) and first[0].id == expected for first, (_, expected) in zip(firsts, IN_SCOPE))
+    assert top1 == len(IN_SCOPE)
