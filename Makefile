@@ -17,7 +17,7 @@ SITE_SOURCES := $(shell find kb site_plugins search -type f -not -name '*.pyc' 2
 run: $(SITE)
 	$(BIN)/guichet db upgrade
 	$(BIN)/guichet demo load
-	$(BIN)/guichet serve --host $(HOST) --port $(PORT)
+	GUICHET_DEMO_MODE=true $(BIN)/guichet serve --host $(HOST) --port $(PORT)
 
 ## test: install what the tests need (Debian chromium included) and run the whole suite
 test: $(INSTALLED)

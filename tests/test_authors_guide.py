@@ -6,7 +6,7 @@ import re
 
 from search import FIELDS, field_names, load_kb_config
 
-from conftest import ROOT
+from guichet_testing import ROOT
 
 GUIDE = ROOT / "docs" / "guide-auteurs.md"
 

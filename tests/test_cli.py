@@ -8,7 +8,7 @@ import sys
 
 from click.testing import CliRunner
 
-from conftest import ROOT
+from guichet_testing import ROOT
 from kb_cases import CASES, write_kb
 from ticket_service.cli import main as guichet
 

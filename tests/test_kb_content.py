@@ -6,7 +6,7 @@ from collections import Counter
 
 from search import load_articles, load_kb_config
 
-from conftest import ROOT
+from guichet_testing import ROOT
 
 
 def articles():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from guichet_testing import ROOT
 
 
 class ArticleContentScanner(HTMLParser):

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT
+from guichet_testing import ROOT
 from servers import running_service
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ import pytest
 from search import load_articles
 from search.markdown_text import plain_text
 
-from conftest import ROOT, copy_fixture_project, mkdocs_build
+from guichet_testing import ROOT, copy_fixture_project, mkdocs_build
 from kb_cases import CASES, write_kb
 
 pytestmark = pytest.mark.slow

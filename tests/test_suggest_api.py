@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import copy_fixture_project, mkdocs_build
+from guichet_testing import copy_fixture_project, mkdocs_build
 from ticket_service import create_app
 from ticket_service.db import Database, upgrade
 

@@ -47,6 +47,15 @@ def build_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(health.bp)
     api.init_app(app)
     suggest.init_app(app)
+    # Pages (issue 6): languages, security headers on every non-API response, desk/portal/sign-in blueprints.
+    from . import i18n, security_headers, web
+
+    i18n.init_app(app)
+    security_headers.init_app(app)
+    web.init_app(app)
+    from . import help_sessions  # issue 5: help-session events, deflection metrics, no-JS request form, banner cache
+
+    help_sessions.init_app(app)
     app.register_blueprint(site.bp)  # last: its catch-all route serves the built site
     return app
 

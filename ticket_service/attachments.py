@@ -1,4 +1,4 @@
-"""Attachment storage: limits, server-made names, fsync + rename before the row, orphan sweep."""
+"""Attachments: per-ticket limits, storage under server-made names (fsync + rename before the row), orphan sweep."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import unicodedata
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
+from . import lifecycle
 from .errors import ApiError
+from .models import Attachment
 
 # Extension → content type announced on download (always as an attachment, never rendered inline).
 ALLOWED = {
@@ -76,9 +78,35 @@ def store(upload: FileStorage) -> dict:
             "sha256": digest.hexdigest()}
 
 
+def attach(db, ticket, user, upload: FileStorage, *, internal: bool = False) -> Attachment:
+    """Store an upload on an open ticket (count limit) and add its row in the caller's transaction; the caller commits."""
+    if ticket.status in lifecycle.CLOSED_STATES:
+        raise ApiError(409, "ticket_closed", "Ce ticket est clos.")
+    count = db.scalar(select(func.count()).select_from(Attachment).where(Attachment.ticket_id == ticket.id))
+    limit = int(current_app.config["ATTACHMENTS_PER_TICKET"])
+    if count >= limit:
+        raise ApiError(409, "too_many_attachments", f"Au plus {limit} pièces jointes par ticket.")
+    meta = store(upload)
+    try:
+        att = Attachment(ticket_id=ticket.id, uploader_id=user.id, internal=internal, **meta)
+        db.add(att)
+        lifecycle.record(db, ticket, user, "attachment", None, meta["filename"])
+        db.flush()
+    except BaseException:
+        discard(meta["storage_name"])  # no file without its row
+        raise
+    return att
+
+
 def discard(storage_name: str) -> None:
     """Remove a stored file whose row was not committed."""
     (storage_dir() / storage_name).unlink(missing_ok=True)
+
+
+def discard_all(stored: list[Attachment]) -> None:
+    """Remove the files of attachments whose rows were not committed."""
+    for att in stored:
+        discard(att.storage_name)
 
 
 def path_of(storage_name: str) -> Path:
@@ -95,8 +123,6 @@ def _fsync_dir(folder: Path) -> None:
 
 def sweep_orphans(db_session) -> int:
     """Delete temp files and stored files no row points at (run at start-up, before serving)."""
-    from .models import Attachment
-
     folder = storage_dir()
     known = set(db_session.scalars(select(Attachment.storage_name)))
     removed = 0

@@ -239,3 +239,61 @@ def serve(host: str, port: int, threads: int):
     _start_auto_close(app)
     click.echo(f"Guichet is running on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="guichet")
+
+
+# --- issue 5: deflection report and event retention ----------------------------------------------------------
+
+
+@main.group()
+def report():
+    """Reports for the team lead."""
+
+
+@report.command("deflection")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC); default: 30 days before --until.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day included (UTC); default: now.")
+@click.option("--window", "window_hours", type=click.FloatRange(1, 720), help="Ticket window in hours (default: DEFLECTION_WINDOW_HOURS).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (every figure with its definition).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV rows: section, key, value, definition, window, period.")
+def report_deflection(since, until, window_hours, as_json, as_csv):
+    """Deflection figures (DESIGN §3.5) recomputed from raw events and tickets, each with its definition and window."""
+    import json
+    from datetime import timedelta
+
+    from .db import get_database
+    from .deflection_report import deflection_report, render_csv, render_table, to_json
+    from .models import UTC
+
+    if as_json and as_csv:
+        raise click.UsageError("Choose one of --json and --csv.")
+    app = _app()
+    since = since.replace(tzinfo=UTC) if since else None
+    until = until.replace(tzinfo=UTC) + timedelta(days=1) if until else None
+    window_hours = window_hours or float(app.config["DEFLECTION_WINDOW_HOURS"])
+    with get_database(app).reader() as session:
+        result = deflection_report(session, since=since, until=until, window_hours=window_hours)
+    if as_json:
+        click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2))
+    elif as_csv:
+        click.echo(render_csv(result), nl=False)
+    else:
+        click.echo(render_table(result))
+
+
+@main.group()
+def events():
+    """Help-session events."""
+
+
+@events.command("purge")
+@click.option("--days", type=click.IntRange(0, 3650), help="Retention in days (default: QUERY_RETENTION_DAYS).")
+def events_purge(days):
+    """Blank typed query texts and feedback reasons older than the retention (run it daily from cron)."""
+    from .db import get_database
+    from .events import purge
+
+    app = _app()
+    days = int(app.config["QUERY_RETENTION_DAYS"]) if days is None else days
+    with get_database(app).write() as session:
+        touched = purge(session, days)
+    click.echo(f"Purged the texts of {touched} event(s) older than {days} day(s).")

@@ -127,7 +127,10 @@ def load_demo(db: Session, ctx: Context, password: str, method: str = "scrypt", 
         for hours, actor, action, args in steps:
             at = min(start + timedelta(hours=hours), now - timedelta(minutes=1))
             _step(db, ctx, ticket, people.get(actor) if actor else None, action, dict(args), at, created)
-    return {"people": len(people), "tickets_created": len(created)}
+    from .demo_help import load_help_sessions  # issue 5: a month of help sessions for the deflection report
+
+    help_events = load_help_sessions(db, ctx, now)
+    return {"people": len(people), "tickets_created": len(created), "help_events": help_events}
 
 
 def _step(db, ctx, ticket, actor, action, args, at, created) -> None:

@@ -207,3 +207,140 @@ def auto_close(db: Session, ctx: Context, now: datetime | None = None) -> list[i
             transition(db, ctx, ticket, None, "closed", reason="clôture automatique sans réponse du demandeur", now=now)
             closed.append(ticket.id)
     return closed
+
+
+# --- Ticket actions shared by the JSON API views and the desk and portal pages (issue 6): one copy of each rule.
+# Texts are stored as the caller gives them: the API keeps what the client sent, the pages trim their form fields.
+CLOSED_STATES = ("closed", "rejected", "cancelled")
+RETYPABLE = ("incident", "problem", "service_request")  # access requests carry a catalogue item and approvals
+
+
+def add_comment(db: Session, ctx: Context, ticket: Ticket, author: Person, body: str, *, internal: bool = False,
+                now: datetime | None = None):
+    """Add a reply or an internal note; the requester's reply resumes a waiting ticket and reopens a resolved one."""
+    from .models import Comment
+
+    now = now or utcnow()
+    staff = STAFF in actor_kinds(ticket, author)
+    if not (body or "").strip() or len(body) > 10_000:
+        raise ApiError(422, "invalid_fields", "Le message est vide ou trop long.", {"body": "1 à 10 000 caractères"})
+    if internal and not staff:
+        raise ApiError(403, "forbidden", "Seuls les techniciens écrivent des notes internes.")
+    if ticket.status in CLOSED_STATES:
+        raise ApiError(409, "ticket_closed", "Ce ticket est clos : ouvrez une nouvelle demande.")
+    if not internal and not staff and ticket.requester_id != author.id:
+        raise ApiError(403, "forbidden", "Seul le demandeur répond sur son ticket.")
+    comment = Comment(ticket_id=ticket.id, author_id=author.id, body=body, internal=internal, created_at=now)
+    db.add(comment)
+    if not internal and ticket.requester_id == author.id and not staff:
+        if ticket.status == "waiting":
+            transition(db, ctx, ticket, author, "in_progress", reason="réponse du demandeur", now=now)
+        elif ticket.status == "resolved":
+            transition(db, ctx, ticket, author, "in_progress", reason=body[:500], now=now)
+    elif staff and not internal and ticket.first_response_at is None:
+        ticket.first_response_at = now
+    ticket.updated_at = now
+    db.flush()
+    return comment
+
+
+def update_ticket(db: Session, ctx: Context, ticket: Ticket, actor: Person, changes: dict, now: datetime | None = None) -> Ticket:
+    """Change text, category, impact, urgency, assignee, group (same level) or type; the priority and SLA follow."""
+    now = now or utcnow()
+    if ticket.status in CLOSED_STATES:
+        raise ApiError(409, "ticket_closed", "Un ticket clos ne se modifie plus.")
+    policies = ctx.policies
+    checks = {"title": lambda v: _text_fits(v, 3, 200), "description": lambda v: _text_fits(v, 3, 10_000),
+              "category": lambda v: v is None or v in policies.categories, "impact": lambda v: v in policies.impact,
+              "urgency": lambda v: v in policies.urgency, "group": lambda v: v in policies.groups,
+              "assignee_id": lambda v: True, "type": lambda v: v in RETYPABLE}
+    bad = {k: "valeur non autorisée" for k, v in changes.items() if k not in checks or not checks[k](v)}
+    if bad:
+        raise ApiError(422, "invalid_fields", "Certains champs sont invalides.", bad)
+    if changes.get("assignee_id") is not None:
+        assignee = db.get(Person, changes["assignee_id"])
+        if assignee is None or not assignee.active or assignee.role not in ("technician", "admin"):
+            raise ApiError(422, "invalid_fields", "Assigné invalide.", {"assignee_id": "doit être un technicien actif"})
+    if "group" in changes and policies.groups[changes["group"]].level != ticket.level:
+        raise ApiError(422, "invalid_fields", "Changer de niveau passe par une escalade motivée.",
+                       {"group": "groupe d'un autre niveau : utilisez /escalations"})
+    if "type" in changes and changes["type"] != ticket.type and ticket.type == "access_request":
+        raise ApiError(409, "not_retypable", "Une demande d'accès garde son type (catalogue et validations).")
+    for name, value in changes.items():
+        old = getattr(ticket, name)
+        if old != value:
+            setattr(ticket, name, value)
+            record(db, ticket, actor, name, old, value, now=now)
+    new_priority = policies.priority(ticket.impact, ticket.urgency)
+    if new_priority != ticket.priority:
+        record(db, ticket, actor, "priority", ticket.priority, new_priority, now=now)
+        ticket.priority = new_priority
+        if ticket.waiting_since is None:
+            sla.compute_dues(ticket, policies, ctx.calendar)
+    ticket.updated_at = now
+    return ticket
+
+
+def link_tickets(db: Session, ticket: Ticket, target: Ticket, kind: str, actor: Person) -> TicketLink:
+    """Link a ticket to another (duplicate_of, caused_by → a problem, related), once."""
+    if kind not in ("duplicate_of", "caused_by", "related"):
+        raise ApiError(422, "invalid_fields", "Type de lien inconnu.", {"kind": "duplicate_of, caused_by ou related"})
+    if target.id == ticket.id:
+        raise ApiError(422, "invalid_fields", "Un ticket ne se lie pas à lui-même.", {"target_id": "même ticket"})
+    if kind == "caused_by" and target.type != "problem":
+        raise ApiError(422, "invalid_fields", "La cause doit être un problème.", {"target_id": "pas un problème"})
+    if db.scalar(select(TicketLink).where(TicketLink.source_id == ticket.id, TicketLink.target_id == target.id,
+                                          TicketLink.kind == kind)):
+        raise ApiError(409, "already_linked", "Ce lien existe déjà.")
+    link = TicketLink(source_id=ticket.id, target_id=target.id, kind=kind, created_by=actor.id)
+    db.add(link)
+    record(db, ticket, actor, kind, None, target.id)
+    return link
+
+
+def merge(db: Session, ctx: Context, ticket: Ticket, target: Ticket, actor: Person) -> Ticket:
+    """Mark a ticket duplicate of another and close it (both open)."""
+    if ticket.status not in ("new", "in_progress", "waiting") or target.status in CLOSED_STATES:
+        raise ApiError(409, "not_open", "Les deux tickets doivent être ouverts.")
+    link_tickets(db, ticket, target, "duplicate_of", actor)
+    return transition(db, ctx, ticket, None, "closed", reason=f"fusionné avec #{target.id} par {actor.name}")
+
+
+def rate(db: Session, ctx: Context, ticket: Ticket, person: Person, rating: int, comment: str | None) -> Ticket:
+    """Record the requester's satisfaction (1–5, once) on a resolved or closed ticket."""
+    if ticket.requester_id != person.id:
+        raise ApiError(403, "forbidden", "Seul le demandeur évalue son ticket.")
+    if not ctx.policies.satisfaction_enabled:
+        raise ApiError(409, "survey_disabled", "L'enquête de satisfaction est désactivée.")
+    if ticket.status not in ("resolved", "closed"):
+        raise ApiError(409, "not_resolved", "Vous pourrez évaluer le ticket une fois résolu.")
+    if ticket.satisfaction_rating is not None:
+        raise ApiError(409, "already_rated", "Vous avez déjà évalué ce ticket.")
+    if rating not in (1, 2, 3, 4, 5):
+        raise ApiError(422, "invalid_fields", "Note de 1 à 5.", {"rating": "1 à 5"})
+    ticket.satisfaction_rating, ticket.satisfaction_comment = rating, comment
+    record(db, ticket, person, "satisfaction_rating", None, rating)
+    return ticket
+
+
+def publish(db: Session, ticket: Ticket, actor: Person, values: dict, now: datetime | None = None) -> Ticket:
+    """Publish (or withdraw) an incident: the public title and text are all employees see of it."""
+    if ticket.type not in ("incident", "problem"):
+        raise ApiError(409, "not_an_incident", "Seuls les incidents et problèmes se publient.")
+    if values.get("published", True):
+        if not _text_fits(values.get("public_title"), 3, 200) or not _text_fits(values.get("public_text"), 3, 5000):
+            raise ApiError(422, "invalid_fields", "Titre et texte publics obligatoires.",
+                           {"public_title": "3 à 200 caractères", "public_text": "3 à 5 000 caractères"})
+    now = now or utcnow()
+    for name in ("public_title", "public_text", "major", "published"):
+        if name not in values:
+            continue
+        if getattr(ticket, name) != values[name]:
+            record(db, ticket, actor, name, getattr(ticket, name), values[name], now=now)
+            setattr(ticket, name, values[name])
+    return ticket
+
+
+def _text_fits(value, min_len: int, max_len: int) -> bool:
+    """Measure text like the API's field specs: the minimum without surrounding spaces, the maximum as given."""
+    return isinstance(value, str) and len(value.strip()) >= min_len and len(value) <= max_len

@@ -220,3 +220,23 @@ class IdempotencyKey(Base):
 
 
 Index("ix_tickets_status_due", Ticket.status, Ticket.resolution_due)
+
+
+# --- Help sessions and deflection (issue 5) ------------------------------------------------------------------
+
+
+class HelpEvent(Base):
+    """One event of a help session (DESIGN §3.5): pseudonymous session id, person only when signed in."""
+
+    __tablename__ = "help_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)  # made by the browser: retries are deduplicated
+    session_id: Mapped[str] = mapped_column(String(64), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    type: Mapped[str] = mapped_column(String(30), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    article_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    query: Mapped[str | None] = mapped_column(String(200))  # blanked after QUERY_RETENTION_DAYS (guichet events purge)
+    ticket_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[str | None] = mapped_column(Text)  # JSON of the allow-listed extra fields
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -39,6 +39,22 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
     # knowledge base and demo
     ("KB_REVISION", None, "KB git revision recorded with resolutions; default: the built site's stamp, else git."),
     ("DEMO_PASSWORD", "demo-guichet-2026", "Password of the demo accounts made by `guichet demo load` (demo only)."),
+    # pages: desk, portal, sign-in (issue 6)
+    ("DEMO_MODE", False, "List the demo accounts and their password on the sign-in page; only `make run` turns it on."),
+    ("LANGUAGES", ("fr", "en"), "Page languages, the first is the default (French); ?lang=en switches."),
+    ("TRANSLATIONS_BUILD_DIR", None, "Where .po catalogues are compiled at start; default: translations/ in the instance folder."),
 )
 
+DEFAULTS = {name: default for name, default, _ in SETTINGS}
+
+# help sessions, events and deflection metrics (issue 5)
+SETTINGS += (
+    ("DEFLECTION_WINDOW_HOURS", 24, "A ticket from the same person within this many hours after a help session "
+     "means no deflection (DESIGN §3.5)."),
+    ("EVENTS_PER_MINUTE", 120, "Events accepted per help session and minute before 429 (ten times that per address)."),
+    ("EVENTS_MAX_BATCH", 50, "Most events in one POST /api/v1/events."),
+    ("QUERY_RETENTION_DAYS", 90, "Typed query texts and feedback reasons are blanked after this many days "
+     "(`guichet events purge`)."),
+    ("BANNER_CACHE_SECONDS", 15, "How long the known-issue banner feed (/api/v1/incidents/major) is cached in memory."),
+)
 DEFAULTS = {name: default for name, default, _ in SETTINGS}

@@ -6,6 +6,7 @@ from flask import jsonify
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import banner
 from ..context import ARTICLE_ID
 from ..duplicates import similar_published
 from ..errors import ApiError, not_found
@@ -28,12 +29,11 @@ def incidents_similar():
 
 
 @bp.get("/incidents/major")
-@doc("The known-issue banner feed: published open incidents, major first.")
+@doc("The known-issue banner feed: published open incidents, major first (public title and text only; "
+     "cached BANNER_CACHE_SECONDS; readable before signing in).")
 def incidents_major():
     db, ctx, user = env()
-    rows = db.scalars(select(Ticket).where(Ticket.published.is_(True), Ticket.status.in_(OPEN))
-                      .order_by(Ticket.major.desc(), Ticket.id.desc()).limit(20))
-    return jsonify(items=[public_incident_json(t) for t in rows])
+    return jsonify(items=banner.major_feed(db))  # issue 5: cached briefly, public fields only (see banner.py)
 
 
 @bp.post("/incidents/<int:ticket_id>/join")

@@ -12,7 +12,7 @@ from ..auth import is_staff
 from ..context import ARTICLE_ID
 from ..duplicates import likely_duplicates
 from ..errors import ApiError
-from ..models import Approval, ArticleLink, Person, TicketLink, utcnow
+from ..models import Approval, ArticleLink, Person, TicketLink
 from ..serializers import approval_json, article_link_json, link_json, ticket_json
 from ..validation import Field, read_json, validate
 from . import bp
@@ -105,22 +105,9 @@ def links_create(ticket_id: int):
     data = validate(read_json(), LINK)
     ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
     target = load_ticket(db, ctx, user, data["target_id"])
-    _check_link(db, ticket, target, data["kind"])
-    link = TicketLink(source_id=ticket.id, target_id=target.id, kind=data["kind"], created_by=user.id)
-    db.add(link)
-    lifecycle.record(db, ticket, user, data["kind"], None, target.id)
+    link = lifecycle.link_tickets(db, ticket, target, data["kind"], user)
     db.commit()
     return jsonify(link_json(link)), 201
-
-
-def _check_link(db, ticket, target, kind: str) -> None:
-    if target.id == ticket.id:
-        raise ApiError(422, "invalid_fields", "Un ticket ne se lie pas à lui-même.", {"target_id": "même ticket"})
-    if kind == "caused_by" and target.type != "problem":
-        raise ApiError(422, "invalid_fields", "La cause doit être un problème.", {"target_id": "pas un problème"})
-    if db.scalar(select(TicketLink).where(TicketLink.source_id == ticket.id, TicketLink.target_id == target.id,
-                                          TicketLink.kind == kind)):
-        raise ApiError(409, "already_linked", "Ce lien existe déjà.")
 
 
 @bp.get("/tickets/<int:ticket_id>/articles")
@@ -161,12 +148,7 @@ def merge_create(ticket_id: int):
     data = validate(read_json(), MERGE)
     ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
     target = load_ticket(db, ctx, user, data["into"])
-    if ticket.status not in ("new", "in_progress", "waiting") or target.status in ("closed", "rejected", "cancelled"):
-        raise ApiError(409, "not_open", "Les deux tickets doivent être ouverts.")
-    _check_link(db, ticket, target, "duplicate_of")
-    db.add(TicketLink(source_id=ticket.id, target_id=target.id, kind="duplicate_of", created_by=user.id))
-    lifecycle.record(db, ticket, user, "duplicate_of", None, target.id)
-    lifecycle.transition(db, ctx, ticket, None, "closed", reason=f"fusionné avec #{target.id} par {user.name}")
+    lifecycle.merge(db, ctx, ticket, target, user)
     db.commit()
     return jsonify(ticket_json(db, ctx, user, ticket))
 
@@ -177,16 +159,7 @@ def satisfaction_create(ticket_id: int):
     db, ctx, user = env()
     data = validate(read_json(), RATING)
     ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
-    if ticket.requester_id != user.id:
-        raise ApiError(403, "forbidden", "Seul le demandeur évalue son ticket.")
-    if not ctx.policies.satisfaction_enabled:
-        raise ApiError(409, "survey_disabled", "L'enquête de satisfaction est désactivée.")
-    if ticket.status not in ("resolved", "closed"):
-        raise ApiError(409, "not_resolved", "Vous pourrez évaluer le ticket une fois résolu.")
-    if ticket.satisfaction_rating is not None:
-        raise ApiError(409, "already_rated", "Vous avez déjà évalué ce ticket.")
-    ticket.satisfaction_rating, ticket.satisfaction_comment = data["rating"], data.get("comment")
-    lifecycle.record(db, ticket, user, "satisfaction_rating", None, data["rating"])
+    lifecycle.rate(db, ctx, ticket, user, data["rating"], data.get("comment"))
     db.commit()
     return jsonify(ticket_json(db, ctx, user, ticket)), 201
 
@@ -198,13 +171,8 @@ def publication_create(ticket_id: int):
     db, ctx, user = env()
     data = validate(read_json(), PUBLICATION)
     ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
-    if ticket.type not in ("incident", "problem"):
-        raise ApiError(409, "not_an_incident", "Seuls les incidents et problèmes se publient.")
-    now = utcnow()
-    for name in ("public_title", "public_text", "major", "published"):
-        value = data.get(name, True if name == "published" else (False if name == "major" else None))
-        if getattr(ticket, name) != value:
-            lifecycle.record(db, ticket, user, name, getattr(ticket, name), value, now=now)
-            setattr(ticket, name, value)
+    # The API sets the whole publication: an omitted flag means published, not major.
+    lifecycle.publish(db, ticket, user, {"public_title": data["public_title"], "public_text": data["public_text"],
+                                         "major": data.get("major", False), "published": data.get("published", True)})
     db.commit()
     return jsonify(ticket_json(db, ctx, user, ticket)), 201

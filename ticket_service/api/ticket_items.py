@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import io
 
-from flask import current_app, jsonify, request, send_file
-from sqlalchemy import func, select
+from flask import jsonify, request, send_file
+from sqlalchemy import select
 
 from .. import attachments, idempotency, lifecycle
 from ..access import load_ticket
 from ..auth import is_staff
 from ..errors import ApiError, not_found
-from ..models import Attachment, Comment, Person, utcnow
+from ..models import Attachment, Comment, Person
 from ..serializers import attachment_json, comment_json
 from ..validation import Field, read_json, read_query, validate
 from . import bp
 from .common import PAGE_QUERY, doc, env, paginate
-
-CLOSED = ("closed", "rejected", "cancelled")
 
 
 def comment_fields(staff: bool) -> dict[str, Field]:
@@ -53,23 +51,7 @@ def comments_create(ticket_id: int):
         replay = idempotency.replayed_id(db, user.id, key, "comments", digest)
         if replay is not None:
             return jsonify(comment_json(db.get(Comment, replay), user)), 201, {"Idempotent-Replayed": "true"}
-    if ticket.status in CLOSED:
-        raise ApiError(409, "ticket_closed", "Ce ticket est clos : ouvrez une nouvelle demande.")
-    internal = bool(data.get("internal"))
-    if not internal and not is_staff(user) and ticket.requester_id != user.id:
-        raise ApiError(403, "forbidden", "Seul le demandeur répond sur son ticket.")
-    now = utcnow()
-    comment = Comment(ticket_id=ticket.id, author_id=user.id, body=data["body"], internal=internal, created_at=now)
-    db.add(comment)
-    if not internal and ticket.requester_id == user.id and not is_staff(user):
-        if ticket.status == "waiting":
-            lifecycle.transition(db, ctx, ticket, user, "in_progress", reason="réponse du demandeur", now=now)
-        elif ticket.status == "resolved":
-            lifecycle.transition(db, ctx, ticket, user, "in_progress", reason=data["body"][:500], now=now)
-    elif is_staff(user) and not internal and ticket.first_response_at is None:
-        ticket.first_response_at = now
-    ticket.updated_at = now
-    db.flush()
+    comment = lifecycle.add_comment(db, ctx, ticket, user, data["body"], internal=bool(data.get("internal")))
     if key is not None:
         idempotency.remember(db, user.id, key, "comments", digest, comment.id)
     db.commit()
@@ -104,21 +86,12 @@ def attachments_create(ticket_id: int):
     if internal not in ("true", "false"):
         raise ApiError(422, "invalid_fields", "Valeur invalide.", {"internal": "true ou false attendu"})
     ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
-    if ticket.status in CLOSED:
-        raise ApiError(409, "ticket_closed", "Ce ticket est clos.")
-    count = db.scalar(select(func.count()).select_from(Attachment).where(Attachment.ticket_id == ticket.id))
-    limit = int(current_app.config["ATTACHMENTS_PER_TICKET"])
-    if count >= limit:
-        raise ApiError(409, "too_many_attachments", f"Au plus {limit} pièces jointes par ticket.")
-    meta = attachments.store(request.files["file"])
+    att = attachments.attach(db, ticket, user, request.files["file"], internal=internal == "true")
     try:
-        att = Attachment(ticket_id=ticket.id, uploader_id=user.id, internal=internal == "true", **meta)
-        db.add(att)
-        lifecycle.record(db, ticket, user, "attachment", None, meta["filename"])
         db.commit()
     except BaseException:
         db.rollback()
-        attachments.discard(meta["storage_name"])  # no file without its row
+        attachments.discard(att.storage_name)  # no file without its row
         raise
     return jsonify(attachment_json(att)), 201
 

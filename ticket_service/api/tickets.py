@@ -147,28 +147,7 @@ def ticket_update(ticket_id: int):
     db, ctx, user = env()
     data = validate(read_json(), UPDATE_FIELDS)
     ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
-    if ticket.status in ("closed", "rejected", "cancelled"):
-        raise ApiError(409, "ticket_closed", "Un ticket clos ne se modifie plus.")
-    if data.get("assignee_id") is not None:
-        assignee = db.get(Person, data["assignee_id"])
-        if assignee is None or not assignee.active or assignee.role not in ("technician", "admin"):
-            raise ApiError(422, "invalid_fields", "Assigné invalide.", {"assignee_id": "doit être un technicien actif"})
-    if "group" in data and ctx.policies.groups[data["group"]].level != ticket.level:
-        raise ApiError(422, "invalid_fields", "Changer de niveau passe par une escalade motivée.",
-                       {"group": "groupe d'un autre niveau : utilisez /escalations"})
-    now = utcnow()
-    for name, value in data.items():
-        old = getattr(ticket, name)
-        if old != value:
-            setattr(ticket, name, value)
-            lifecycle.record(db, ticket, user, name, old, value, now=now)
-    new_priority = ctx.policies.priority(ticket.impact, ticket.urgency)
-    if new_priority != ticket.priority:
-        lifecycle.record(db, ticket, user, "priority", ticket.priority, new_priority, now=now)
-        ticket.priority = new_priority
-        if ticket.waiting_since is None:
-            sla.compute_dues(ticket, ctx.policies, ctx.calendar)
-    ticket.updated_at = now
+    lifecycle.update_ticket(db, ctx, ticket, user, data)
     db.commit()
     return jsonify(ticket_json(db, ctx, user, ticket))
 

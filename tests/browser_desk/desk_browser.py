@@ -1,0 +1,80 @@
+"""Fixtures and helpers of the desk and portal journeys (imported by the test modules: a conftest.py here
+would be a second `conftest` module beside tests/conftest.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from servers import running_service
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+DEMO_PASSWORD = "demo-navigateur-2026"
+
+
+def shot(page, name: str) -> None:
+    """Save a full-page screenshot under artifacts/screenshots/ (git-ignored)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, email: str) -> None:
+    """Sign in through the form, as a person would."""
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/connexion")
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    """Serve a fresh demo company on loopback with the production cookie (__Host-, Secure: Chromium trusts 127.0.0.1)."""
+    instance = tmp_path_factory.mktemp("desk-instance")
+    site = tmp_path_factory.mktemp("desk-site")
+    env = {"GUICHET_INSTANCE_PATH": str(instance), "GUICHET_SITE_DIR": str(site), "GUICHET_DEMO_MODE": "true",
+           "GUICHET_DEMO_PASSWORD": DEMO_PASSWORD,
+           "GUICHET_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "GUICHET_KB_REVISION": "browser-test"}
+    environment = {**os.environ, **env}
+    for command in (["db", "upgrade"], ["demo", "load"]):
+        subprocess.run([sys.executable, "-m", "ticket_service", *command], cwd=ROOT, env=environment, check=True,
+                       capture_output=True, timeout=120)
+    with running_service(env, cwd=ROOT) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def chromium(chromium_path):
+    """One Chromium for the module; each journey opens its own context (its own cookies)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, service):
+    """A fresh page whose Content-Security-Policy violations and script errors fail the test."""
+    context = chromium.new_context(base_url=service, locale="fr-FR", accept_downloads=True)
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+    assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
