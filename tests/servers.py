@@ -20,9 +20,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_service(env: dict[str, str], cwd: Path, timeout: float = 30.0):
-    """Run ``guichet serve`` with ``env`` added; yield its base URL; stop it afterwards."""
-    port = free_port()
+def running_service(env: dict[str, str], cwd: Path, timeout: float = 30.0, port: int | None = None):
+    """Migrate, run ``guichet serve`` with ``env`` added (on ``port`` or a free one); yield its base URL; stop it."""
+    port = port or free_port()
     environment = {**os.environ, **env}
     subprocess.run([sys.executable, "-m", "ticket_service", "db", "upgrade"], cwd=cwd, env=environment,
                    check=True, capture_output=True, timeout=120)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import shutil
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
+
+from servers import running_service
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -65,28 +62,6 @@ def site_for_port(site: Path, destination: Path, port: int) -> Path:
     return target
 
 
-@contextlib.contextmanager
 def serving(env: dict[str, str], port: int, timeout: float = 30.0):
-    """Run `guichet serve` on a chosen loopback port (tests/servers.py picks its own); yield the base URL."""
-    process = subprocess.Popen([sys.executable, "-m", "ticket_service", "serve", "--port", str(port)], cwd=ROOT,
-                               env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"guichet serve did not start on {base}") from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
+    """Run `guichet serve` on a chosen loopback port (the site's sitemap names it); yield the base URL."""
+    return running_service(env, ROOT, timeout=timeout, port=port)
