@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .errors import IndexNotReady, SearchError
 from .history import HISTORY_FILE
-from .store import MANIFEST, load_index
+from .store import MANIFEST, StaleIndex, load_index, load_or_build
 
 
 class IndexHolder:
@@ -18,8 +18,11 @@ class IndexHolder:
     half of two indexes.
     """
 
-    def __init__(self, directory: Path | str):
+    def __init__(self, directory: Path | str, kb_dir: Path | str | None = None):
         self.directory = Path(directory)
+        # With the KB folder known, an artifact of an older format (after an upgrade) is rebuilt
+        # in place instead of leaving the service without suggestions until the next site build.
+        self.kb_dir = Path(kb_dir) if kb_dir is not None else None
         self._index = None
         self._signature = None
         self._lock = threading.Lock()
@@ -64,9 +67,18 @@ class IndexHolder:
             if self._index is not None and signature == self._signature:
                 return False
             try:
-                index = load_index(self.directory)
+                index = self._load()
             except SearchError as exc:
                 self.last_error = exc
                 return False
             self._index, self._signature, self.last_error = index, signature, None
             return True
+
+    def _load(self):
+        """Load the artifact, rebuilding a stale one from the KB when the KB folder is known."""
+        try:
+            return load_index(self.directory)
+        except StaleIndex:
+            if self.kb_dir is None:
+                raise
+            return load_or_build(self.directory, self.kb_dir)

@@ -96,3 +96,22 @@ def test_missing_index_answers_503_with_retry_after(tmp_path):
     assert response.headers["Retry-After"] == "30"
     assert response.get_json()["error"]["code"] == "index_not_ready"
     app.extensions["guichet_db"].dispose()
+
+
+def test_an_index_of_an_older_format_is_rebuilt_from_the_kb(project, tmp_path):
+    import json
+    import shutil
+
+    from search import IndexHolder
+
+    artifact = tmp_path / "index"
+    shutil.copytree(project / "build" / "index", artifact)
+    manifest = artifact / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["format"] = "guichet-suggest/0"
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    assert IndexHolder(artifact).reload_if_changed() is False  # without the KB folder: stale stays an error
+    holder = IndexHolder(artifact, project / "kb")
+    index = holder.get()
+    assert index.suggest("ma boite mail est pleine").suggestions[0].id == "boite-pleine"
+    assert json.loads(manifest.read_text(encoding="utf-8"))["format"] != "guichet-suggest/0"

@@ -51,8 +51,8 @@ class Manifest:
 class Suggester:
     """The live index (swapped atomically when the artifact changes) and the manifest."""
 
-    def __init__(self, index_dir: Path, manifest_path: Path):
-        self.holder = IndexHolder(index_dir)
+    def __init__(self, index_dir: Path, manifest_path: Path, kb_dir: Path | None = None):
+        self.holder = IndexHolder(index_dir, kb_dir)
         self.manifest = Manifest(manifest_path)
 
     def suggest(self, text: str, *, lang: str | None, audience: str, k: int) -> dict:
@@ -81,7 +81,9 @@ class Suggester:
 
 def init_app(app: Flask) -> None:
     """Attach the suggester and register the endpoint."""
-    app.extensions["guichet.suggester"] = Suggester(Path(app.config["INDEX_DIR"]), Path(app.config["MANIFEST_PATH"]))
+    app.extensions["guichet.suggester"] = Suggester(
+        Path(app.config["INDEX_DIR"]), Path(app.config["MANIFEST_PATH"]), Path(app.config["KB_DIR"])
+    )
     app.register_blueprint(bp)
 
 
