@@ -94,6 +94,21 @@ def db_upgrade():
     click.echo(f"Database at revision {after}" + (" (already up to date)." if before == after else f" (was {before or 'empty'})."))
 
 
+@db.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(target: Path):
+    """Write a consistent copy of the live SQLite database to TARGET (safe while the service runs)."""
+    from .backup import backup_sqlite
+    from .db import StorageError, get_database
+
+    try:
+        tickets = backup_sqlite(get_database(_app()), target)
+    except StorageError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backup written to {target} ({tickets} tickets, integrity checked). Restore: stop the service, "
+               "then replace the database file (and delete its -wal and -shm files).")
+
+
 @main.group()
 def demo():
     """Demo data."""
