@@ -21,7 +21,7 @@ run: $(SITE)
 
 ## test: install what the tests need (Debian chromium included) and run the whole suite
 test: $(INSTALLED)
-	@scripts/ensure-chromium.sh
+	@scripts/ensure-test-tools.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(INSTALLED)
