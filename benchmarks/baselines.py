@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 
 import numpy as np
 
 from search.fields import field_texts
 
 
-class Baseline:
+class Baseline(ABC):
     """An engine returning ``[(id, score), ...]`` best first."""
 
     name = "baseline"
 
+    @abstractmethod
     def rank(self, text: str, k: int = 10) -> list[tuple[str, float]]:
-        raise NotImplementedError
+        """Return the ``k`` best article ids for ``text`` with their scores."""
 
 
 class Lunr(Baseline):
