@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from guichet_testing import CHROMIUM, ROOT, mkdocs_build
+from guichet_testing import CHROMIUM, CHROMIUM_ARGS, ROOT, mkdocs_build
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +35,14 @@ def chromium_path() -> Path:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(f"SKIPPED BROWSER TEST — {message}")
+
+
+@pytest.fixture(scope="module")
+def chromium(chromium_path):
+    """One Debian Chromium per test module, driven by Playwright; each test opens its own context."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

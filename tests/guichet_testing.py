@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CHROMIUM = Path(os.environ.get("GUICHET_CHROMIUM", "/usr/bin/chromium"))
 BIN = Path(sys.executable).parent
+# Without the background-networking flags Chromium keeps dialling out, and this machine's closed network refuses it.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 

@@ -20,12 +20,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_service(env: dict[str, str], cwd: Path, timeout: float = 30.0, port: int | None = None):
-    """Migrate, run ``guichet serve`` with ``env`` added (on ``port`` or a free one); yield its base URL; stop it."""
+def running_service(env: dict[str, str], cwd: Path, timeout: float = 30.0, port: int | None = None,
+                    demo: bool = False):
+    """Migrate (and load the demo company), run ``guichet serve`` with ``env`` added; yield its base URL; stop it."""
     port = port or free_port()
     environment = {**os.environ, **env}
-    subprocess.run([sys.executable, "-m", "ticket_service", "db", "upgrade"], cwd=cwd, env=environment,
-                   check=True, capture_output=True, timeout=120)
+    for command in (["db", "upgrade"], *([["demo", "load"]] if demo else [])):
+        subprocess.run([sys.executable, "-m", "ticket_service", *command], cwd=cwd, env=environment,
+                       check=True, capture_output=True, timeout=120)
     process = subprocess.Popen(
         [sys.executable, "-m", "ticket_service", "serve", "--port", str(port)],
         cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

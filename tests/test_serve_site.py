@@ -50,15 +50,9 @@ def test_unknown_page_is_404_and_traversal_is_refused(service):
 
 
 @pytest.mark.browser
-def test_home_renders_in_chromium(service, chromium_path, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(chromium_path),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        page = browser.new_page()
+def test_home_renders_in_chromium(service, chromium):
+    with chromium.new_context() as context:
+        page = context.new_page()
         page.goto(service + "/")
         assert page.locator("html").get_attribute("lang") == "fr"
         assert page.locator("input[name=query]").get_attribute("placeholder") == "Rechercher"
@@ -68,4 +62,3 @@ def test_home_renders_in_chromium(service, chromium_path, tmp_path):
         screenshots = ROOT / "artifacts" / "screenshots"
         screenshots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshots / "kb-home.png"), full_page=True)
-        browser.close()

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from browser_helpers import CHROMIUM_ARGS, ROOT, Staff, service_env, site_for_port, serving
+from browser_helpers import Staff, service_env, site_for_port, serving
 from servers import free_port
 
 
@@ -18,23 +14,14 @@ def service(built_kb_site, tmp_path_factory):
     port = free_port()
     env = service_env(built_kb_site, tmp_path_factory.mktemp("instance"))
     env["GUICHET_SITE_DIR"] = str(site_for_port(built_kb_site / "build" / "site", tmp_path_factory.mktemp("site"), port))
-    environment = {**os.environ, **env}
-    for command in (["db", "upgrade"], ["demo", "load"]):
-        subprocess.run([sys.executable, "-m", "ticket_service", *command], cwd=ROOT, env=environment, check=True,
-                       capture_output=True, timeout=120)
-    with serving(env, port) as base:
+    with serving(env, port, demo=True) as base:
         yield base
 
 
 @pytest.fixture(scope="module")
-def browser(chromium_path):
-    """Debian's Chromium through Playwright (fails in CI when missing: see chromium_path)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+def browser(chromium):
+    """Debian's Chromium (tests/conftest.py: fails in CI when missing)."""
+    return chromium
 
 
 @pytest.fixture(scope="module")

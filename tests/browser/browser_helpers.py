@@ -7,10 +7,10 @@ import shutil
 import urllib.request
 from pathlib import Path
 
+from guichet_testing import CHROMIUM_ARGS  # noqa: F401  (re-exported for the benchmark)
 from servers import running_service
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 DEMO_PASSWORD = "demo-navigateur-2026"
 
@@ -62,6 +62,6 @@ def site_for_port(site: Path, destination: Path, port: int) -> Path:
     return target
 
 
-def serving(env: dict[str, str], port: int, timeout: float = 30.0):
+def serving(env: dict[str, str], port: int, timeout: float = 30.0, demo: bool = False):
     """Run `guichet serve` on a chosen loopback port (the site's sitemap names it); yield the base URL."""
-    return running_service(env, ROOT, timeout=timeout, port=port)
+    return running_service(env, ROOT, timeout=timeout, port=port, demo=demo)

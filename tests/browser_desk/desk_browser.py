@@ -3,9 +3,6 @@ would be a second `conftest` module beside tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -36,9 +33,6 @@ def sign_out(page) -> None:
     page.wait_for_url("**/connexion")
 
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     """Serve a fresh demo company on loopback with the production cookie (__Host-, Secure: Chromium trusts 127.0.0.1)."""
@@ -47,23 +41,8 @@ def service(tmp_path_factory):
     env = {"GUICHET_INSTANCE_PATH": str(instance), "GUICHET_SITE_DIR": str(site), "GUICHET_DEMO_MODE": "true",
            "GUICHET_DEMO_PASSWORD": DEMO_PASSWORD,
            "GUICHET_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "GUICHET_KB_REVISION": "browser-test"}
-    environment = {**os.environ, **env}
-    for command in (["db", "upgrade"], ["demo", "load"]):
-        subprocess.run([sys.executable, "-m", "ticket_service", *command], cwd=ROOT, env=environment, check=True,
-                       capture_output=True, timeout=120)
-    with running_service(env, cwd=ROOT) as base:
+    with running_service(env, cwd=ROOT, demo=True) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def chromium(chromium_path):
-    """One Chromium for the module; each journey opens its own context (its own cookies)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import sys
 import urllib.request
 
 import pytest
-from desk_browser import ROOT, chromium, page, service, shot, sign_in, sign_out  # noqa: F401  (fixtures)
+from desk_browser import ROOT, page, service, shot, sign_in, sign_out  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 D = "@ferrand-associes.fr"

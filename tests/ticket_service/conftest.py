@@ -5,22 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ticket_service import create_app
-from ticket_service.db import Database, upgrade
-from ticket_service.demo import ensure_people
-from tshelpers import FAST_HASH, PASSWORD, ROLES, Api, app_config, make_database_url
-
-
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path_factory):
-    """A migrated, empty database with the demo people; SQLite and PostgreSQL."""
-    url, cleanup = make_database_url(request.param, tmp_path_factory.mktemp("db"))
-    database = Database(url)
-    upgrade(database)
-    with database.write() as session:
-        ensure_people(session, PASSWORD, FAST_HASH)
-    database.dispose()
-    yield url
-    cleanup()
+from ts_fixtures import api, database, db_url, users  # noqa: F401  (fixtures)
+from tshelpers import app_config
 
 
 @pytest.fixture(scope="module")
@@ -29,35 +15,3 @@ def app(db_url, tmp_path_factory):
     application = create_app(app_config(db_url, tmp_path_factory.mktemp("app")))
     yield application
     application.extensions["guichet_db"].dispose()
-
-
-@pytest.fixture(scope="module")
-def database(app) -> Database:
-    return app.extensions["guichet_db"]
-
-
-@pytest.fixture(scope="module")
-def users(database) -> dict[str, int]:
-    """Map test role names to person ids."""
-    from sqlalchemy import select
-
-    from ticket_service.models import Person
-
-    with database.reader() as session:
-        ids = dict(session.execute(select(Person.email, Person.id)).all())
-    return {role: ids[email] for role, email in ROLES.items()}
-
-
-@pytest.fixture(scope="module")
-def api(app):
-    """Return a factory of signed-in clients, cached per role for the module."""
-    cache = {}
-
-    def make(role: str | None = None, fresh: bool = False) -> Api:
-        if fresh or role not in cache:
-            cache[role] = Api(app, role)
-        return cache[role]
-
-    return make
-
-
