@@ -6,7 +6,7 @@ Nothing here imports Flask or MkDocs (DESIGN §2).
 from .articles import Article, load_articles
 from .check import check_kb
 from .errors import ArticleError, ConfigError, IndexNotReady, Problem, SearchError
-from .history import Resolution, read_history, write_history
+from .history import HISTORY_FILE, Resolution, read_history, write_history
 from .kbconfig import KBConfig, find_config, load_kb_config
 from .scaffold import scaffold_article, slug_from_title
 from .schema import ARTICLE_TYPES, AUDIENCES, FIELDS, field_names
@@ -40,6 +40,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "HISTORY_FILE",
     "ARTICLE_TYPES",
     "AUDIENCES",
     "Article",
