@@ -9,7 +9,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.nav import Section
 
-from search import Article, ArticleError, ConfigError, build_index, check_kb, load_kb_config, save_index
+from search import (
+    HISTORY_FILE, Article, ArticleError, ConfigError, SearchError, build_index, check_kb, load_kb_config, read_history,
+    save_index,
+)
 from search.articles import article_from_file, is_page
 
 from .config import KnowledgeBaseConfig
@@ -94,8 +97,21 @@ class KnowledgeBasePlugin(BasePlugin[KnowledgeBaseConfig]):
             log.warning("guichet-kb: the suggestion index was not rebuilt because the KB has errors")
             return
         directory = self.base_dir / self.config.index_dir
-        save_index(build_index(self.articles), directory)
-        log.info("guichet-kb: suggestion index of %d articles written to %s", len(self.articles), directory)
+        history = kept_history(directory / HISTORY_FILE)
+        save_index(build_index(self.articles, history=history), directory)
+        log.info("guichet-kb: suggestion index of %d articles written to %s (%d past requests kept)",
+                 len(self.articles), directory, len(history))
+
+
+def kept_history(path: Path) -> list:
+    """Return the reviewed past requests of the previous artifact: a rebuild must not forget what was learnt."""
+    if not path.is_file():
+        return []
+    try:
+        return read_history(path)
+    except SearchError as exc:  # not a KB problem (no --strict failure): the service rewrites it from its database
+        log.info("guichet-kb: %s; past requests not kept in the new index", exc)
+        return []
 
 
 def _section_folder(section: Section) -> str | None:
