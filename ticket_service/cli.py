@@ -251,9 +251,43 @@ def serve(host: str, port: int, threads: int):
     app = _app()
     with app.app_context(), get_database(app).write() as session:
         sweep_orphans(session)
+    _publish_learned(app)
     _start_auto_close(app)
     click.echo(f"Guichet is running on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="guichet")
+
+
+def _publish_learned(app) -> Path | None:
+    """Write the approved past requests beside the index (a fresh build folder has none yet)."""
+    from .db import get_database
+    from .learning import publish
+
+    try:
+        with get_database(app).reader() as session:
+            return publish(session, Path(app.config["INDEX_DIR"]))
+    except OSError as exc:
+        click.echo(f"Warning: the learned requests could not be written beside the index: {exc}", err=True)
+        return None
+
+
+@main.group()
+def learning():
+    """Past requests the suggestion index learns from (approved at /desk/apprentissage)."""
+
+
+@learning.command("publish")
+def learning_publish():
+    """Write the approved pairs into the index folder's history.jsonl (done by serve and by each decision)."""
+    from .db import get_database
+    from .learning import approved
+
+    app = _app()
+    path = _publish_learned(app)
+    if path is None:
+        raise SystemExit(1)
+    with get_database(app).reader() as session:
+        count = len(approved(session))
+    click.echo(f"{count} approved pair(s) written to {path}")
 
 
 # --- issue 5: deflection report and event retention ----------------------------------------------------------

@@ -240,3 +240,24 @@ class HelpEvent(Base):
     ticket_id: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[str | None] = mapped_column(Text)  # JSON of the allow-listed extra fields
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Learning from resolutions (issue 3) ---------------------------------------------------------------------
+
+
+class LearnedPair(Base):
+    """A technician's decision on a (request text → articles) pair offered to the suggestion index.
+
+    ``source`` names where the pair came from (``ticket:12`` for a ticket resolved with an article,
+    ``help:<event id>`` for « Ça a résolu mon problème »), so each is reviewed once. Only approved pairs,
+    with the text as the technician left it, reach the index.
+    """
+
+    __tablename__ = "learned_pairs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(80), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    articles: Mapped[str] = mapped_column(Text)  # JSON list of article ids
+    decision: Mapped[str] = mapped_column(String(10), index=True)  # approved | rejected
+    decided_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

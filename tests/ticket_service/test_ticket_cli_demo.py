@@ -70,3 +70,28 @@ def test_users_add_disable_and_token(env):
     finally:
         app.extensions["guichet_db"].dispose()
     assert run(env, "tickets", "autoclose").exit_code == 0
+
+
+def test_demo_offers_pairs_to_review_and_learning_publish_writes_the_approved_ones(env, tmp_path):
+    import json
+
+    from ticket_service.learning import candidates
+    from ticket_service.models import LearnedPair
+
+    run(env, "db", "upgrade")
+    run(env, "demo", "load")
+    database = Database(env["GUICHET_DATABASE_URL"])
+    try:
+        with database.write() as db:
+            offered = candidates(db)
+            assert {c.kind for c in offered} == {"ticket", "help"}  # a resolved ticket and a « Ça a résolu » click
+            admin = db.scalar(select(Person).where(Person.role == "admin"))
+            db.add(LearnedPair(source=offered[0].source, text="imprimante du 2e hors ligne", articles='["imprimante-hors-connexion"]',
+                               decision="approved", decided_by=admin.id))
+    finally:
+        database.dispose()
+    index_dir = tmp_path / "index"
+    result = run({**env, "GUICHET_INDEX_DIR": str(index_dir)}, "learning", "publish")
+    assert result.exit_code == 0 and "1 approved pair(s)" in result.output, result.output
+    (line,) = [json.loads(x) for x in (index_dir / "history.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert line["text"] == "imprimante du 2e hors ligne" and line["reviewed"] is True

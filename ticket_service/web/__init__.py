@@ -8,9 +8,9 @@ from flask_wtf.csrf import CSRFError
 
 from ..auth import current_user, is_staff
 from ..errors import ApiError
-from . import auth_pages, common, desk, desk_ticket, kb_drafts, portal
+from . import auth_pages, common, desk, desk_ticket, kb_drafts, learning, portal
 
-BLUEPRINTS = (auth_pages.bp, portal.bp, desk.bp, desk_ticket.bp, kb_drafts.bp)
+BLUEPRINTS = (auth_pages.bp, portal.bp, desk.bp, desk_ticket.bp, kb_drafts.bp, learning.bp)
 
 
 def _when(value, fmt="short"):
