@@ -88,7 +88,7 @@ def dev_runs(eval_dir: Path, lang: str) -> list[str]:
         rows.append(row(lang, cls.name, eval_baseline(engine, queries, build_s)))
     index, build_s = timed(lambda: build_index(articles))
     rows.append(row(lang, "**Guichet**", evaluate(index, queries, build_s=build_s)))
-    for off in ("use_bm25", "use_word", "use_char"):
+    for off in ("use_bm25", "use_word", "use_char", "use_passages"):
         ablated, seconds = timed(lambda: build_index(articles, **{off: False}))
         rows.append(row(lang, f"Guichet − {off[4:]}", evaluate(ablated, queries, build_s=seconds)))
     learned = index.with_history(history)

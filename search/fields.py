@@ -29,6 +29,7 @@ class Options:
     use_word: bool = True
     use_char: bool = True
     use_history: bool = True
+    use_passages: bool = True  # best-section BM25 of long articles (passages.py)
     spelling: bool = True  # correct unknown query terms against the index vocabulary
     threshold: float | None = None  # abstention threshold on the top confidence
 

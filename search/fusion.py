@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-WEIGHTS = {"bm25": 0.5, "word": 0.1, "char": 0.1, "history": 0.3, "nearest": 0.3}
+WEIGHTS = {"bm25": 0.5, "word": 0.1, "char": 0.1, "passage": 0.2, "history": 0.5, "nearest": 0.3}
 # A request nearly identical to one reviewed past request (word + char cosine from 0.55, full at 0.8) goes to that
 # request's article even when the article text and the pooled history field say little (a KB written with symptoms
 # dwarfs the history field). Below 0.55 it stays silent: neutral on every dev split (search/README.md).
@@ -48,6 +48,8 @@ def combine(signals, evidence, options, weights=WEIGHTS) -> np.ndarray:
     """Return the fused score of every article (query-comparable scale, about 0..1)."""
     bm25 = signals.bm25 / signals.bm25_ceiling
     fused = weights["bm25"] * bm25 + weights["word"] * signals.word + weights["char"] * signals.char
+    if signals.passage is not None:  # the best section of a long article, on its own 0..1 scale
+        fused = fused + weights["passage"] * signals.passage
     if evidence is not None:  # the history field, on the article BM25F scale, and near-identical past requests
         fused = fused + weights["history"] * evidence.votes / signals.bm25_ceiling
         fused = fused + weights["nearest"] * np.clip((evidence.nearest - NEAREST_RAMP[0]) / NEAREST_RAMP[1], 0.0, 1.0)

@@ -12,6 +12,7 @@ from .errors import SearchError
 from .fields import FIELDS, Options, analyzed_fields, article_language, field_texts, majority, short_text
 from .fusion import Ranking, fuse
 from .history import Resolution, usable
+from .passages import PassageSignal, article_passages
 from .snippets import snippet
 
 
@@ -178,7 +179,7 @@ def build_index(articles, *, history: list[Resolution] | None = None, **options)
             raise SearchError(f"duplicate article id {article.id!r}; ids must be unique")
         seen.add(article.id)
     opts = Options(**options)
-    docs, analysed, shorts = [], [], []
+    docs, analysed, shorts, passages = [], [], [], []
     for article in articles:
         texts = field_texts(article)
         lang = article_language(texts)
@@ -186,5 +187,7 @@ def build_index(articles, *, history: list[Resolution] | None = None, **options)
                         article.audience, lang, list(article.symptoms), texts["body"]))
         analysed.append(analyzed_fields(texts, lang))
         shorts.append(fold(short_text(texts)))
+        passages.append(article_passages(article, lang))
     parts = Parts.build({f: [a[f] for a in analysed] for f in FIELDS}, shorts, opts)
+    parts.passages = PassageSignal.build(passages, parts.columns)
     return SuggestionIndex(docs, parts, opts, history)

@@ -28,6 +28,7 @@ class Signals:
     terms: int  # query terms
     coverage: np.ndarray | None = None  # per article: share of the query's idf mass it contains
     line: np.ndarray | None = None  # per article: best char n-gram cosine with its title or one symptom
+    passage: np.ndarray | None = None  # per article: best passage BM25 / the query's passage ceiling
 
 
 class Parts:
@@ -45,6 +46,7 @@ class Parts:
             self.whoosh = WhooshBM25F(self.field_terms(), options.boosts, options.b_values, options.k1)
         self._char_vectorizer = char_vectorizer()
         self.lines: LineSignal | None = None  # set by the index (needs the docs' titles and symptoms)
+        self.passages = None  # PassageSignal, set by build_index / load_index (needs the Markdown sections)
 
     @classmethod
     def build(cls, fields: dict[str, list[list[str]]], shorts: list[str], options: Options) -> Parts:
@@ -99,8 +101,11 @@ class Parts:
                 line = self.lines.scores(vector)
         else:
             char = np.zeros(n)
+        passage = None
+        if self.options.use_passages and self.passages is not None and cols:
+            passage = self.passages.scores(cols)
         return Signals(bm25, ceiling, np.asarray(word, dtype=float), np.asarray(char, dtype=float),
-                       len(cols), len(terms), self.coverage(cols, len(terms) - len(cols)), line)
+                       len(cols), len(terms), self.coverage(cols, len(terms) - len(cols)), line, passage)
 
     def coverage(self, cols: list[int], unknown: int) -> np.ndarray:
         """Return, per article, the share of the query's idf mass whose terms it contains.

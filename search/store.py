@@ -6,7 +6,7 @@ Layout of the artifact directory::
     docs.json        per article: id, title, path, category, audience, lang, symptoms, text
     vocabulary.json  the analysed terms (column order of the matrices)
     arrays.npz       per-field term counts, TF-IDF rows and idf (words, char n-grams), char
-                     n-gram rows of each title / symptom line
+                     n-gram rows of each title / symptom line, term counts of each passage
     history.jsonl    past (request -> article ids) pairs with their reviewed state
 
 The whoosh searcher (small KBs) is rebuilt in RAM from the stored counts on load, because
@@ -30,7 +30,7 @@ from .errors import IndexNotReady, SearchError
 from .fields import FIELDS, Options
 from .history import HISTORY_FILE, read_history, write_history
 
-FORMAT = "guichet-suggest/2"
+FORMAT = "guichet-suggest/3"
 MANIFEST = "manifest.json"
 
 
@@ -73,6 +73,8 @@ def save_index(index, directory: Path | str) -> Path:
         arrays["word.idf"], arrays["char.idf"] = parts.word.idf, parts.char.idf
         _put(arrays, "lines", parts.lines.signal.matrix)
         arrays["lines.starts"] = parts.lines.starts
+        _put(arrays, "passages", parts.passages.counts)
+        arrays["passages.starts"] = parts.passages.starts
         np.savez(tmp / "arrays.npz", **arrays)
         docs = [vars(d) for d in index.docs]
         (tmp / "docs.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
@@ -130,6 +132,7 @@ def load_index(directory: Path | str):
         StaleIndex: when the artifact has another format version.
     """
     from .index import Doc, SuggestionIndex
+    from .passages import PassageSignal
     from .signals import LineSignal, Parts
     from .vectors import TfidfSignal
 
@@ -141,6 +144,7 @@ def load_index(directory: Path | str):
             word = TfidfSignal(_get(arrays, "word"), arrays["word.idf"])
             char = TfidfSignal(_get(arrays, "char"), arrays["char.idf"])
             lines = LineSignal(_get(arrays, "lines"), arrays["lines.starts"], arrays["char.idf"])
+            passages = PassageSignal(_get(arrays, "passages"), arrays["passages.starts"])
         docs = [Doc(**d) for d in json.loads((directory / "docs.json").read_text(encoding="utf-8"))]
         vocabulary = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
         history_path = directory / HISTORY_FILE
@@ -149,7 +153,7 @@ def load_index(directory: Path | str):
         raise IndexNotReady(f"{directory}: incomplete or damaged index ({exc}); rebuild it") from None
     options = Options.from_json(manifest.get("options", {}))
     parts = Parts(vocabulary, field_tf, word, char, options)
-    parts.lines = lines
+    parts.lines, parts.passages = lines, passages
     return SuggestionIndex(docs, parts, options, history)
 
 

@@ -93,7 +93,7 @@ def test_small_kb_uses_whoosh_large_or_forced_uses_sparse(tmp_path):
 
 def test_ablations_still_answer(tmp_path):
     articles = load_articles(write_kb(tmp_path))
-    for off in ("use_bm25", "use_word", "use_char"):
+    for off in ("use_bm25", "use_word", "use_char", "use_passages"):
         index = build_index(articles, **{off: False})
         assert index.rank("erreur 0x8004010F").order[0] == index.ids["outlook-erreur-0x8004010f"]
 

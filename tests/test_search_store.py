@@ -25,6 +25,8 @@ def test_round_trip_gives_the_same_answers(kb, tmp_path):
             (s.id, s.score, s.snippet) for s in b.suggestions]
         assert a.confidence == pytest.approx(b.confidence)
     assert len(loaded.all_history) == 1
+    assert (loaded.parts.passages.counts != index.parts.passages.counts).nnz == 0
+    assert list(loaded.parts.passages.starts) == list(index.parts.passages.starts)
 
 
 def test_artifact_holds_no_pickle(kb, tmp_path):
