@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
 from search import HISTORY_FILE, Resolution, SearchError, read_history, write_history
@@ -54,27 +54,30 @@ def proposed_text(title: str, description: str) -> str:
     return text[:MAX_TEXT]
 
 
-def decided_sources(db: Session) -> set[str]:
-    """Return the sources a technician already approved or rejected."""
-    return set(db.scalars(select(LearnedPair.source)))
+def undecided(source_prefix: str, key):
+    """Return the SQL condition "no decision recorded for the source ``prefix + key``"."""
+    return ~exists().where(LearnedPair.source == literal(source_prefix) + cast(key, String))
 
 
-def ticket_candidates(db: Session, decided: set[str], limit: int) -> list[Candidate]:
+def linked_articles(db: Session, ticket_ids: list[int]) -> dict[int, list[str]]:
+    """Return each ticket's linked article ids, in the order they were linked."""
+    found: dict[int, list[str]] = {}
+    rows = db.execute(select(ArticleLink.ticket_id, ArticleLink.article_id)
+                      .where(ArticleLink.ticket_id.in_(ticket_ids)).order_by(ArticleLink.id)) if ticket_ids else []
+    for ticket_id, article_id in rows:
+        found.setdefault(ticket_id, []).append(article_id)
+    return found
+
+
+def ticket_candidates(db: Session, limit: int) -> list[Candidate]:
     """Return resolved or closed tickets with linked articles, not yet reviewed, newest first."""
     linked = select(ArticleLink.ticket_id).distinct()
-    tickets = db.scalars(select(Ticket).where(Ticket.status.in_(("resolved", "closed")), Ticket.id.in_(linked))
-                         .order_by(Ticket.resolved_at.desc(), Ticket.id.desc()).limit(limit + len(decided))).all()
-    found = []
-    for t in tickets:
-        source = f"{TICKET_PREFIX}{t.id}"
-        if source in decided:
-            continue
-        articles = list(db.scalars(select(ArticleLink.article_id).where(ArticleLink.ticket_id == t.id)
-                                   .order_by(ArticleLink.id)))
-        found.append(Candidate(source, proposed_text(t.title, t.description), articles, t.resolved_at, t.id))
-        if len(found) >= limit:
-            break
-    return found
+    tickets = db.scalars(select(Ticket).where(Ticket.status.in_(("resolved", "closed")), Ticket.id.in_(linked),
+                                              undecided(TICKET_PREFIX, Ticket.id))
+                         .order_by(Ticket.resolved_at.desc(), Ticket.id.desc()).limit(limit)).all()
+    articles = linked_articles(db, [t.id for t in tickets])
+    return [Candidate(f"{TICKET_PREFIX}{t.id}", proposed_text(t.title, t.description), articles.get(t.id, []),
+                      t.resolved_at, t.id) for t in tickets]
 
 
 def session_query(db: Session, event: HelpEvent) -> str | None:
@@ -93,20 +96,13 @@ def help_candidate(db: Session, event: HelpEvent) -> Candidate | None:
     return Candidate(f"{HELP_PREFIX}{event.event_id}", query[:MAX_TEXT], [event.article_id], event.at, kind="help")
 
 
-def help_candidates(db: Session, decided: set[str], limit: int) -> list[Candidate]:
+def help_candidates(db: Session, limit: int) -> list[Candidate]:
     """Return « Ça a résolu mon problème » clicks whose session still holds the query, not yet reviewed."""
-    solved = db.scalars(select(HelpEvent).where(HelpEvent.type == "solved", HelpEvent.article_id.is_not(None))
-                        .order_by(HelpEvent.at.desc(), HelpEvent.id.desc()).limit(limit + len(decided))).all()
-    found = []
-    for event in solved:
-        if f"{HELP_PREFIX}{event.event_id}" in decided:
-            continue
-        candidate = help_candidate(db, event)
-        if candidate is not None:
-            found.append(candidate)
-        if len(found) >= limit:
-            break
-    return found
+    solved = db.scalars(select(HelpEvent).where(HelpEvent.type == "solved", HelpEvent.article_id.is_not(None),
+                                                undecided(HELP_PREFIX, HelpEvent.event_id))
+                        .order_by(HelpEvent.at.desc(), HelpEvent.id.desc()).limit(limit)).all()
+    found = (help_candidate(db, event) for event in solved)
+    return [c for c in found if c is not None]
 
 
 def candidates(db: Session, limit: int = 50) -> list[Candidate]:
@@ -115,8 +111,7 @@ def candidates(db: Session, limit: int = 50) -> list[Candidate]:
     Several employees often type the same words for the same article (« outlook ne s'ouvre plus »): they are
     one card to review, and one decision covers every source in it.
     """
-    decided = decided_sources(db)
-    found = ticket_candidates(db, decided, 4 * limit) + help_candidates(db, decided, 4 * limit)
+    found = ticket_candidates(db, 4 * limit) + help_candidates(db, 4 * limit)
     found.sort(key=lambda c: c.at or datetime.min.replace(tzinfo=utcnow().tzinfo), reverse=True)
     groups: dict[tuple, Candidate] = {}
     for c in found:
