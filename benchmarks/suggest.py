@@ -98,6 +98,12 @@ def dev_runs(eval_dir: Path, lang: str) -> list[str]:
     others = [h for h in history if parent(h.source.removeprefix("eval:")) in first]
     rows.append(row(lang, "Guichet, 2nd half, no history", evaluate(index, second)))
     rows.append(row(lang, "Guichet, 2nd half, 1st-half history", evaluate(index.with_history(others), second)))
+    # A larger check of the ranking alone: the history lines (other employees' phrasings, never used for tuning)
+    # asked as queries, without history.
+    phrasings = read_queries(eval_dir / f"history-{lang}-dev.jsonl")
+    rows.append(row(lang, "Guichet, history lines as queries", evaluate(index, phrasings)))
+    no_passages = build_index(articles, use_passages=False)
+    rows.append(row(lang, "Guichet − passages, history lines as queries", evaluate(no_passages, phrasings)))
     return rows
 
 

@@ -131,7 +131,7 @@ def find_candidate(db: Session, source: str) -> Candidate:
     if kind + ":" == TICKET_PREFIX and ref.isdigit():
         t = db.get(Ticket, int(ref))
         if t is not None and t.status in ("resolved", "closed"):
-            articles = list(db.scalars(select(ArticleLink.article_id).where(ArticleLink.ticket_id == t.id)))
+            articles = linked_articles(db, [t.id]).get(t.id)
             if articles:
                 return Candidate(source, proposed_text(t.title, t.description), articles, t.resolved_at, t.id)
     elif kind + ":" == HELP_PREFIX and ref:

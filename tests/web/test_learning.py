@@ -253,3 +253,32 @@ def test_identical_requests_are_one_card_and_one_decision(app):
     with app.app_context(), app.extensions["guichet_db"].reader() as session:
         decided = set(session.scalars(select(LearnedPair.source).where(LearnedPair.decision == "rejected")))
     assert {"help:ev-same-1b", "help:ev-same-2b"} <= decided
+
+
+def test_two_technicians_deciding_at_once_record_one_decision(app):
+    import threading
+
+    ticket = resolved_ticket(app, "Onedrive bloqué", "OneDrive ne synchronise plus", ["onedrive-ne-synchronise-plus"])
+    clients = [Browser(app, "n1"), Browser(app, "n2")]
+    tokens = [c.token(PAGE) for c in clients]
+    barrier, results = threading.Barrier(2), [None, None]
+
+    def approve(n):
+        from werkzeug.datastructures import MultiDict
+
+        data = MultiDict([("source", f"ticket:{ticket}"), ("action", "approve"), ("text", f"onedrive bloqué {n}"),
+                          ("articles", "onedrive-ne-synchronise-plus"), ("csrf_token", tokens[n])])
+        barrier.wait()
+        results[n] = clients[n].client.post(f"{PAGE}/decision", data=data, follow_redirects=True)
+
+    threads = [threading.Thread(target=approve, args=(n,)) for n in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status_code for r in results] == [200, 200]  # both land back on the page, neither gets a 500
+    assert sorted("déjà été traitée" in r.text for r in results) == [False, True]
+    with app.app_context(), app.extensions["guichet_db"].reader() as session:
+        rows = session.scalars(select(LearnedPair).where(LearnedPair.source == f"ticket:{ticket}")).all()
+    assert len(rows) == 1
+    assert [h["text"] for h in history(app) if h["source"] == f"ticket:{ticket}"] == [rows[0].text]

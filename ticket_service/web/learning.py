@@ -8,8 +8,10 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from .. import learning
+from ..errors import ApiError
 from . import articles as kb
 from .common import back_to, done, env, form_int, form_text, staff_only
 
@@ -44,9 +46,14 @@ def decide():
     db, ctx, user = env()
     sources = [value.strip()[:80] for value in request.form.getlist("source")][:500]
     approve = request.form.get("action") == "approve"
-    learning.decide(db, user, sources, approve=approve, text=form_text("text", max_len=learning.MAX_TEXT * 4),
-                    articles=request.form.getlist("articles"), known_articles=kb.article_ids())
-    db.commit()
+    text = form_text("text", max_len=learning.MAX_TEXT * 4)
+    try:
+        learning.decide(db, user, sources, approve=approve, text=text, articles=request.form.getlist("articles"),
+                        known_articles=kb.article_ids())
+        db.commit()
+    except IntegrityError:  # another technician decided the same request at the same moment (PostgreSQL)
+        db.rollback()
+        raise ApiError(409, "already_decided", "Cette proposition a déjà été traitée.") from None
     if approve:
         publish(db)
         return done(_("Demande apprise : les suggestions en tiennent compte."), "learning.review")
