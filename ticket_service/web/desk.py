@@ -51,23 +51,31 @@ def queue():
     name = args.get("queue", "open")
     sort = args.get("sort", "resolution_due")
     filters = {k: args[k] for k in FILTERS if args.get(k)}
+    page = args.get("page", "1")
     if name not in QUEUES or sort.lstrip("-") not in SORTS or any(v not in FILTERS[k] for k, v in filters.items()):
         abort(400)
+    if not page.isdigit() or not 1 <= int(page) <= 100_000:
+        abort(400)
+    page = int(page)
     stmt = select(Ticket).where(queue_clause(name, user, ctx, now))
     for key, value in filters.items():
         stmt = stmt.where(getattr(Ticket, key) == value)
     column = SORTS[sort.lstrip("-")]
     # Tickets without a due date (paused, resolved) go last whatever the direction.
     stmt = stmt.order_by(column.is_(None), column.desc() if sort.startswith("-") else column.asc(), Ticket.id.desc())
-    tickets = db.scalars(stmt.limit(PAGE_SIZE)).all()
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(page, pages)
+    tickets = db.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     counts = {q: db.scalar(select(func.count()).select_from(Ticket).where(queue_clause(q, user, ctx, now))) for q in QUEUES}
     people = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(
         {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id})))}
     clocks = {t.id: sla.sla_view(t, now, ctx.policies, ctx.calendar) for t in tickets}
     problems = db.scalars(select(Ticket).where(Ticket.type == "problem", Ticket.status.in_(lifecycle.OPEN))
                           .order_by(Ticket.id.desc())).all()
-    return render_template("desk/queue.html", tickets=tickets, total=total, counts=counts, queue=name, sort=sort,
+    return render_template("desk/queue.html", tickets=tickets, total=total, page=page, pages=pages,
+                           first=(page - 1) * PAGE_SIZE + 1 if tickets else 0, last=(page - 1) * PAGE_SIZE + len(tickets),
+                           counts=counts, queue=name, sort=sort,
                            filters=filters, FILTERS=FILTERS, QUEUES=QUEUES, sorts=sorted(SORTS), people=people,
                            clocks=clocks, technicians=technicians(db), problems=problems)
 
@@ -108,7 +116,7 @@ def bulk():
 def queue_url(**changes) -> str:
     """Return the queue URL with some parameters changed (used by the filter links)."""
     params = {k: v for k, v in request.args.items() if k in ("queue", "sort", *FILTERS)}
-    params.update({k: v for k, v in changes.items()})
+    params.update({k: v for k, v in changes.items()})  # a changed filter starts again at page 1 (no "page" kept)
     return url_for("desk.queue", **{k: v for k, v in params.items() if v})
 
 
