@@ -7,6 +7,7 @@ from flask_babel import format_datetime, get_locale
 from flask_wtf.csrf import CSRFError
 
 from ..auth import current_user, is_staff
+from .. import rich_text
 from ..errors import ApiError
 from . import auth_pages, common, desk, desk_ticket, kb_drafts, learning, portal
 
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters["rich"] = rich_text.render  # Markdown, raw HTML as text, nh3-sanitised
     app.jinja_env.globals["page_lang"] = lambda: str(get_locale() or "fr")
     app.jinja_env.globals.update(STATUS_LABELS=common.STATUS_LABELS, TYPE_LABELS=common.TYPE_LABELS,
                                  FIELD_LABELS=common.FIELD_LABELS)
