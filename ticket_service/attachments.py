@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
-from . import lifecycle
+from . import faults, lifecycle
 from .errors import ApiError
 from .models import Attachment
 
@@ -70,6 +70,7 @@ def store(upload: FileStorage) -> dict:
             os.fsync(out.fileno())
         if size == 0:
             raise ApiError(422, "invalid_fields", "Le fichier est vide.", {"file": "fichier vide"})
+        faults.pause("attachment.before_rename")
         os.replace(tmp, folder / storage_name)
         _fsync_dir(folder)
     finally:
@@ -92,6 +93,7 @@ def attach(db, ticket, user, upload: FileStorage, *, internal: bool = False) -> 
         db.add(att)
         lifecycle.record(db, ticket, user, "attachment", None, meta["filename"])
         db.flush()
+        faults.pause("attachment.before_commit")
     except BaseException:
         discard(meta["storage_name"])  # no file without its row
         raise

@@ -35,7 +35,10 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
     ("ATTACHMENTS_PER_TICKET", 10, "Most attachments on one ticket."),
     ("ATTACHMENTS_DIR", None, "Attachment storage folder; default: attachments/ in the instance folder."),
     ("MAX_FORM_PARTS", 20, "Most multipart parts in one request."),
-    ("MAX_FORM_MEMORY_SIZE", 64 * 1024, "Largest non-file multipart field."),
+    # Werkzeug 3.1 also applies this limit to the parser's buffer of *file* data: at 64 kB, any text file with line
+    # breaks over ~64 kB (a log!) was refused with 413. 512 kB (Werkzeug's default is 500 kB) lets files of any size
+    # through; MAX_CONTENT_LENGTH and ATTACHMENT_MAX_BYTES bound the request and the file.
+    ("MAX_FORM_MEMORY_SIZE", 512 * 1024, "Largest non-file multipart field (and the form parser's buffer)."),
     # knowledge base and demo
     ("KB_REVISION", None, "KB git revision recorded with resolutions; default: the built site's stamp, else git."),
     ("DEMO_PASSWORD", "demo-guichet-2026", "Password of the demo accounts made by `guichet demo load` (demo only)."),

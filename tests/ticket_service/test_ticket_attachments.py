@@ -40,6 +40,15 @@ def test_upload_and_download_as_an_attachment_with_nosniff(app, api, database, t
     assert list((folder / "tmp").iterdir()) == []
 
 
+def test_a_log_file_with_many_lines_uploads_whole(app, api, ticket):
+    """Werkzeug 3.1 applies MAX_FORM_MEMORY_SIZE to its buffer of file data: text with line breaks must still pass."""
+    content = b"".join(b"2026-11-28 09:%02d:%02d ERREUR Outlook 0x8004010F\r\n" % divmod(n, 60) for n in range(3600))
+    assert 150_000 < len(content) < app.config["ATTACHMENT_MAX_BYTES"]
+    response = upload(api("employee_a"), ticket["id"], content, "outlook.log")
+    assert response.status_code == 201, response.get_json()
+    assert api("employee_a").get(response.get_json()["download_url"]).data == content
+
+
 @pytest.mark.parametrize("name, expected", [
     ("../../app.txt", "app.txt"), ("..\\..\\x.txt", "x.txt"), ("%2e%2e%2fa.txt", "%2e%2e%2fa.txt"),
     ("exe\u202etxt.pdf", "exetxt.pdf"), ("a\r\nSet-Cookie: x.txt", None), ("x" * 300 + ".txt", None),
