@@ -58,7 +58,7 @@ def test_home_renders_in_chromium(service, chromium):
         assert page.locator("input[name=query]").get_attribute("placeholder") == "Rechercher"
         assert page.get_by_text("Messagerie & agenda").first.is_visible()
         page.locator("input[name=query]").fill("vpn")  # Material's client-side search runs in a worker
-        page.locator(".md-search-result__item").first.wait_for(timeout=15000)
+        page.locator(".md-search-result__item").first.wait_for(timeout=45000)  # the worker indexes the site first; slow under load
         screenshots = ROOT / "artifacts" / "screenshots"
         screenshots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshots / "kb-home.png"), full_page=True)
