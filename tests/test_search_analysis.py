@@ -23,6 +23,11 @@ def test_french_stop_words_and_stemming():
     assert analyze("les imprimantes ne sont pas bloquées", "fr") == analyze("imprimante bloquée", "fr")
 
 
+def test_french_sound_is_a_term_not_a_stop_word():
+    assert analyze("plus de son sur mon ordinateur", "fr") == ["son", "ordin"]
+    assert "son" in analyze("le son grésille dans Teams", "fr")
+
+
 def test_english_stemming():
     assert analyze("printers are printing", "en") == analyze("printer print", "en")
 
