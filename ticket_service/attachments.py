@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import secrets
@@ -73,6 +74,12 @@ def store(upload: FileStorage) -> dict:
         faults.pause("attachment.before_rename")
         os.replace(tmp, folder / storage_name)
         _fsync_dir(folder)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            raise
+        # A full disk (or a file-size limit) is the server's state, not a bug: say so, keep nothing half-written.
+        raise ApiError(507, "insufficient_storage", "Espace de stockage insuffisant sur le serveur : la pièce "
+                       "jointe n'a pas été enregistrée. Réessayez plus tard ou prévenez le support.") from None
     finally:
         tmp.unlink(missing_ok=True)
     return {"storage_name": storage_name, "filename": filename, "content_type": ALLOWED[ext], "size": size,

@@ -72,7 +72,8 @@ def attachments_list(ticket_id: int):
 @bp.post("/tickets/<int:ticket_id>/attachments")
 @doc("Upload a file (multipart/form-data, field `file`; `internal=true` for technicians). "
      "Size, count and type limits apply; the file is stored under a server-made name.", multipart=True,
-     responses={201: "stored", 413: "file_too_large", 415: "file_type_not_allowed", 409: "too_many_attachments"})
+     responses={201: "stored", 413: "file_too_large", 415: "file_type_not_allowed", 409: "too_many_attachments",
+                507: "insufficient_storage"})
 def attachments_create(ticket_id: int):
     db, ctx, user = env()
     allowed = {"internal"} if is_staff(user) else set()
