@@ -58,7 +58,9 @@ def init_app(app: Flask) -> None:
     target = Path(app.config.get("TRANSLATIONS_BUILD_DIR") or Path(app.instance_path) / "translations")
     compile_catalogues(SOURCE, target)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["LANGUAGES"][0])
-    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Paris")
+    # Dates on the pages in the company's time zone: the business calendar's (helpdesk.yml), which the SLA uses too.
+    context = app.extensions.get("guichet_context")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", context.policies.timezone if context else "Europe/Paris")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(target)
     Babel(app, locale_selector=select_locale)
     app.after_request(_remember_language)

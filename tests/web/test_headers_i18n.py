@@ -79,3 +79,24 @@ def test_english_catalogue_covers_every_page_string(tmp_path):
     with (SOURCE / "en" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         translated = {m.id for m in read_po(handle) if m.id and m.string}
     assert wanted - translated == set(), "run pybabel extract and translate the new strings"
+
+
+def test_page_dates_follow_the_calendar_time_zone_of_helpdesk_yml(tmp_path):
+    from datetime import datetime, timezone
+
+    from tshelpers import ROOT, app_config
+
+    from ticket_service import build_app
+
+    noon_utc = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+    shown = {}
+    for zone in ("Europe/Paris", "America/Guadeloupe"):
+        config = tmp_path / f"{zone.replace('/', '-')}.yml"
+        text = (ROOT / "helpdesk.yml").read_text(encoding="utf-8")
+        config.write_text(text.replace("calendar:\n  timezone: Europe/Paris", f"calendar:\n  timezone: {zone}"),
+                          encoding="utf-8")
+        app = build_app(app_config(f"sqlite:///{tmp_path / 'unused.sqlite3'}", tmp_path, HELPDESK_CONFIG=str(config),
+                                   TRANSLATIONS_BUILD_DIR=str(tmp_path / "mo")))
+        with app.test_request_context("/"):
+            shown[zone] = app.jinja_env.filters["when"](noon_utc)
+    assert "13:00" in shown["Europe/Paris"] and "08:00" in shown["America/Guadeloupe"], shown
