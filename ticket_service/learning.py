@@ -88,8 +88,22 @@ def session_query(db: Session, event: HelpEvent) -> str | None:
     ).order_by(HelpEvent.at.desc(), HelpEvent.id.desc()).limit(1))
 
 
+def clicked_in_the_form(event: HelpEvent) -> bool:
+    """Return True when « Ça a résolu » was clicked in the help form (not on an article page or the banner).
+
+    Only there does the session's last query describe the problem the article solved.
+    """
+    try:
+        source = json.loads(event.data or "{}").get("source", "form")
+    except (ValueError, AttributeError):
+        return False
+    return source in ("form", "after_ticket")
+
+
 def help_candidate(db: Session, event: HelpEvent) -> Candidate | None:
     """Return the candidate of one « Ça a résolu mon problème » click (None when its query is gone)."""
+    if not clicked_in_the_form(event):
+        return None
     query = session_query(db, event)
     if not query:  # the query was purged (retention) or never sent: nothing to learn from
         return None

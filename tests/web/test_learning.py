@@ -188,6 +188,8 @@ def test_solved_click_is_offered_with_the_query_it_answered(app):
                   article_id="outlook-mac-redemande-mot-de-passe"),
         HelpEvent(event_id="ev-learn-04", session_id="sess-learning-02", type="solved", at=now,
                   article_id="poste-lent"),  # its query was purged: nothing to learn
+        HelpEvent(event_id="ev-learn-05", session_id=session_id, type="solved", at=now - timedelta(seconds=30),
+                  article_id="poste-lent", data='{"source": "article"}'),  # clicked on an article page, not the form
     ]
     with app.app_context(), app.extensions["guichet_db"].write() as session:
         session.add_all(events)
@@ -195,7 +197,7 @@ def test_solved_click_is_offered_with_the_query_it_answered(app):
     page = technician.get(PAGE).text
     form = pending_block(page, "help:ev-learn-03")
     assert form is not None and "outlook sur mac redemande sans arrêt le mot de passe" in form
-    assert pending_block(page, "help:ev-learn-04") is None
+    assert pending_block(page, "help:ev-learn-04") is None and pending_block(page, "help:ev-learn-05") is None
     decide(technician, "help:ev-learn-03", "approve", "outlook sur mac redemande sans arrêt le mot de passe",
            ["outlook-mac-redemande-mot-de-passe"])
     assert [h["articles"] for h in history(app) if h["source"] == "help:ev-learn-03"] == [["outlook-mac-redemande-mot-de-passe"]]
