@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +19,34 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def start_server(env: dict, port: int, cwd: Path, *, threads: int = 8,
+                 max_file_bytes: int | None = None) -> subprocess.Popen:
+    """Run ``guichet serve`` (waitress) on ``port`` and return once it accepts connections (stderr is piped).
+
+    ``max_file_bytes`` caps every file the server writes (RLIMIT_FSIZE, with SIGXFSZ ignored so that writes fail
+    with EFBIG, as on a full disk).
+    """
+    def cap_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
+
+    process = subprocess.Popen([sys.executable, "-m", "ticket_service", "serve", "--port", str(port),
+                                "--threads", str(threads)], cwd=cwd, env={**os.environ, **env},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               preexec_fn=cap_files if max_file_bytes else None)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode())
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("guichet serve did not start")
 
 
 @contextlib.contextmanager

@@ -6,48 +6,21 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import resource
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
 from sqlalchemy import select
 
+import servers
 from test_ticket_durability import free_port, start_server
 from test_ticket_upload_crash import headers, multipart
-from ticket_service.auth import hash_token
 from ticket_service.db import Database
-from ticket_service.models import ApiToken, Attachment, Person, Ticket
-from tshelpers import ROLES, ROOT
+from ticket_service.models import Attachment, Ticket
+from tshelpers import ROOT, add_api_token
 
 TOKEN = "gct_disk-full-" + uuid.uuid4().hex
-
-
-def start_limited(env: dict, port: int, max_file_bytes: int) -> subprocess.Popen:
-    """Run `guichet serve` with every file it writes capped at ``max_file_bytes`` (EFBIG instead of SIGXFSZ)."""
-    def limit():
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
-
-    process = subprocess.Popen([sys.executable, "-m", "ticket_service", "serve", "--port", str(port), "--threads", "4"],
-                               cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               preexec_fn=limit)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            assert process.poll() is None, "guichet serve did not start under the file-size limit"
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("guichet serve did not start")
 
 
 def request(port: int, method: str, path: str, body: bytes, extra: dict) -> tuple[int, dict]:
@@ -66,13 +39,7 @@ def create(port: int, n: int) -> tuple[int, dict]:
 
 
 def test_a_full_disk_gives_503_or_507_and_loses_nothing(db_url, tmp_path):
-    database = Database(db_url)
-    try:
-        with database.write() as db:
-            person = db.scalar(select(Person).where(Person.email == ROLES["employee_b"]))
-            db.add(ApiToken(person_id=person.id, token_hash=hash_token(TOKEN), name="D-10"))
-    finally:
-        database.dispose()
+    add_api_token(db_url, TOKEN, name="D-10")
     sqlite_file = Path(db_url.removeprefix("sqlite:///")) if db_url.startswith("sqlite") else None
     env = {"GUICHET_DATABASE_URL": db_url, "GUICHET_SECRET_KEY": "x", "GUICHET_SITE_DIR": str(tmp_path / "site"),
            "GUICHET_ATTACHMENTS_DIR": str(tmp_path / "att"), "GUICHET_INSTANCE_PATH": str(tmp_path / "instance"),
@@ -82,7 +49,7 @@ def test_a_full_disk_gives_503_or_507_and_loses_nothing(db_url, tmp_path):
     cap = (sqlite_file.stat().st_size if sqlite_file else 0) + 96 * 1024
     assert cap < 400 * 1024, f"the migrated database is {cap} bytes: too big for this test's attachment"
     port = free_port()
-    server = start_limited(env, port, cap)
+    server = servers.start_server(env, port, ROOT, threads=4, max_file_bytes=cap)
     acknowledged, refused = [], []
     try:
         for n in range(400):
@@ -102,6 +69,7 @@ def test_a_full_disk_gives_503_or_507_and_loses_nothing(db_url, tmp_path):
     finally:
         server.send_signal(signal.SIGKILL)
         server.wait()
+        server.stderr.close()
     assert acknowledged, "nothing could be written at all: the cap is too small for the test"
     if sqlite_file is not None:
         assert refused, "the SQLite file never hit the cap: the test did not fill the disk"

@@ -7,10 +7,7 @@ import json
 import os
 import random
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -18,6 +15,8 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+import servers
+from servers import free_port
 from ticket_service.auth import hash_token
 from ticket_service.db import Database
 from ticket_service.models import ApiToken, Person, Ticket
@@ -26,27 +25,9 @@ from tshelpers import ROLES, ROOT
 TOKEN = "gct_durabilite-" + uuid.uuid4().hex
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(env: dict, port: int) -> subprocess.Popen:
-    """Run `guichet serve` (waitress) and wait until it accepts connections."""
-    process = subprocess.Popen([sys.executable, "-m", "ticket_service", "serve", "--port", str(port), "--threads", "8"],
-                               cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode())
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("guichet serve did not start")
+def start_server(env: dict, port: int):
+    """Run `guichet serve` from the project root and wait until it accepts connections."""
+    return servers.start_server(env, port, ROOT)
 
 
 def post_ticket(port: int, title: str, key: str) -> int | None:

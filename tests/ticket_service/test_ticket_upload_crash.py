@@ -18,10 +18,9 @@ import pytest
 from sqlalchemy import select
 
 from test_ticket_durability import free_port, start_server
-from ticket_service.auth import hash_token
 from ticket_service.db import Database
-from ticket_service.models import ApiToken, Attachment, Person
-from tshelpers import ROLES
+from ticket_service.models import Attachment
+from tshelpers import add_api_token
 
 TOKEN = "gct_upload-crash-" + uuid.uuid4().hex
 CONTENT = b"".join(b"ligne %06d du journal d'erreurs Outlook\n" % n for n in range(6000))  # about 250 kB
@@ -85,13 +84,7 @@ def assert_rows_have_whole_files(db_url: str, folder) -> set[str]:
 def setup(db_url, tmp_path_factory):
     """The server's environment, its attachments folder and one open ticket of employee_b (made over HTTP)."""
     folder = tmp_path_factory.mktemp("d08")
-    database = Database(db_url)
-    try:
-        with database.write() as db:
-            person = db.scalar(select(Person).where(Person.email == ROLES["employee_b"]))
-            db.add(ApiToken(person_id=person.id, token_hash=hash_token(TOKEN), name="D-08"))
-    finally:
-        database.dispose()
+    add_api_token(db_url, TOKEN, name="D-08")
     env = {"GUICHET_DATABASE_URL": db_url, "GUICHET_SECRET_KEY": "x", "GUICHET_SITE_DIR": str(folder / "site"),
            "GUICHET_ATTACHMENTS_DIR": str(folder / "att"), "GUICHET_INSTANCE_PATH": str(folder / "instance"),
            "GUICHET_ATTACHMENTS_PER_TICKET": "50", "GUICHET_ATTACHMENT_MAX_BYTES": str(1024 * 1024)}

@@ -97,3 +97,20 @@ def new_ticket(client: Api, **fields) -> dict:
     response = client.post("/api/v1/tickets", json=body)
     assert response.status_code == 201, response.get_json()
     return response.get_json()
+
+
+def add_api_token(db_url: str, token: str, role: str = "employee_b", name: str = "test") -> None:
+    """Give the person of ``role`` an API token (stored hashed), for tests that talk to a real server."""
+    from sqlalchemy import select
+
+    from ticket_service.auth import hash_token
+    from ticket_service.db import Database
+    from ticket_service.models import ApiToken, Person
+
+    database = Database(db_url)
+    try:
+        with database.write() as db:
+            person = db.scalar(select(Person).where(Person.email == ROLES[role]))
+            db.add(ApiToken(person_id=person.id, token_hash=hash_token(token), name=name))
+    finally:
+        database.dispose()

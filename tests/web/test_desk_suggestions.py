@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from web_fixtures import Browser, new_ticket
-from tshelpers import FAST_HASH, PASSWORD, app_config
-
-from ticket_service import create_app
-from ticket_service.db import Database, upgrade
-from ticket_service.demo import ensure_people
+from web_fixtures import Browser, app_on_built_site, new_ticket
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def app(built_kb_site, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("suggest-desk")
-    url = f"sqlite:///{tmp / 'guichet.sqlite3'}"
-    upgrade(Database(url))
-    build = built_kb_site / "build"
-    application = create_app(app_config(url, tmp, INDEX_DIR=str(build / "index"), MANIFEST_PATH=str(build / "manifest.json"),
-                                        SITE_DIR=str(build / "site"), TRANSLATIONS_BUILD_DIR=str(tmp / "mo")))
-    with application.app_context(), application.extensions["guichet_db"].write() as session:
-        ensure_people(session, PASSWORD, FAST_HASH)
+    application = app_on_built_site(built_kb_site, tmp_path_factory.mktemp("suggest-desk"))
     yield application
     application.extensions["guichet_db"].dispose()
 

@@ -8,32 +8,22 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from web_fixtures import CSRF, Browser, new_ticket
-from tshelpers import FAST_HASH, PASSWORD, ROLES, app_config, make_database_url
+from web_fixtures import CSRF, DATABASES, Browser, migrated_app, new_ticket
+from tshelpers import ROLES
 
-from ticket_service import create_app, lifecycle
+from ticket_service import lifecycle
 from ticket_service.context import get_ctx
-from ticket_service.db import Database, upgrade
-from ticket_service.demo import ensure_people
 from ticket_service.models import HelpEvent, LearnedPair, Person, Ticket, utcnow
 
 PAGE = "/desk/apprentissage"
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=DATABASES)
 def app(request, tmp_path_factory):
-    """The real app on a migrated database with the test people; the index folder is the test's own."""
+    """The real app with the test people (no demo data); the index folder is the test's own."""
     tmp = tmp_path_factory.mktemp("learning")
-    url, cleanup = make_database_url(request.param, tmp)
-    database = Database(url)
-    upgrade(database)
-    with database.write() as session:
-        ensure_people(session, PASSWORD, FAST_HASH)
-    database.dispose()
-    application = create_app(app_config(url, tmp, INDEX_DIR=str(tmp / "index"), TRANSLATIONS_BUILD_DIR=str(tmp / "mo")))
-    yield application
-    application.extensions["guichet_db"].dispose()
-    cleanup()
+    with migrated_app(request.param, tmp, demo=False, INDEX_DIR=str(tmp / "index")) as application:
+        yield application
 
 
 def history(app) -> list[dict]:

@@ -8,13 +8,9 @@ import shutil
 
 import pytest
 from test_learning import PAGE, decide, resolved_ticket
-from web_fixtures import Browser
-from tshelpers import FAST_HASH, PASSWORD, app_config
+from web_fixtures import Browser, app_on_built_site
 
 from guichet_testing import mkdocs_build
-from ticket_service import create_app
-from ticket_service.db import Database, upgrade
-from ticket_service.demo import ensure_people
 
 pytestmark = pytest.mark.slow
 
@@ -33,14 +29,7 @@ def project(built_kb_site, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app(project, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("learning-app")
-    url = f"sqlite:///{tmp / 'guichet.sqlite3'}"
-    upgrade(Database(url))
-    build = project / "build"
-    application = create_app(app_config(url, tmp, INDEX_DIR=str(build / "index"), MANIFEST_PATH=str(build / "manifest.json"),
-                                        SITE_DIR=str(build / "site"), TRANSLATIONS_BUILD_DIR=str(tmp / "mo")))
-    with application.app_context(), application.extensions["guichet_db"].write() as session:
-        ensure_people(session, PASSWORD, FAST_HASH)
+    application = app_on_built_site(project, tmp_path_factory.mktemp("learning-app"))
     yield application
     application.extensions["guichet_db"].dispose()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from pathlib import Path
@@ -20,20 +21,52 @@ from ticket_service.demo import load_demo  # noqa: E402
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def app(request, tmp_path_factory):
-    """The real app on a migrated database holding the demo company (people and tickets)."""
-    tmp = tmp_path_factory.mktemp("web")
-    url, cleanup = make_database_url(request.param, tmp)
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@contextlib.contextmanager
+def migrated_app(kind: str, tmp: Path, *, demo: bool = True, **config):
+    """Yield the real app on a migrated ``kind`` database holding the demo company (or only the test people)."""
+    from ticket_service.demo import ensure_people
+
+    url, cleanup = make_database_url(kind, tmp)
     database = Database(url)
     upgrade(database)
     database.dispose()
-    application = create_app(app_config(url, tmp, DEMO_MODE=True, TRANSLATIONS_BUILD_DIR=str(tmp / "mo")))
+    application = create_app(app_config(url, tmp, DEMO_MODE=demo, TRANSLATIONS_BUILD_DIR=str(tmp / "mo"), **config))
     with application.app_context(), application.extensions["guichet_db"].write() as session:
-        load_demo(session, get_ctx(), PASSWORD, FAST_HASH)
-    yield application
-    application.extensions["guichet_db"].dispose()
-    cleanup()
+        if demo:
+            load_demo(session, get_ctx(), PASSWORD, FAST_HASH)
+        else:
+            ensure_people(session, PASSWORD, FAST_HASH)
+    try:
+        yield application
+    finally:
+        application.extensions["guichet_db"].dispose()
+        cleanup()
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def app(request, tmp_path_factory):
+    """The real app on a migrated database holding the demo company (people and tickets)."""
+    with migrated_app(request.param, tmp_path_factory.mktemp("web")) as application:
+        yield application
+
+
+def app_on_built_site(project: Path, tmp: Path):
+    """The real app on a fresh SQLite database with the test people, serving ``project``'s site build and index."""
+    from ticket_service.demo import ensure_people
+
+    url = f"sqlite:///{tmp / 'guichet.sqlite3'}"
+    database = Database(url)
+    upgrade(database)
+    database.dispose()
+    build = project / "build"
+    application = create_app(app_config(url, tmp, INDEX_DIR=str(build / "index"), MANIFEST_PATH=str(build / "manifest.json"),
+                                        SITE_DIR=str(build / "site"), TRANSLATIONS_BUILD_DIR=str(tmp / "mo")))
+    with application.app_context(), application.extensions["guichet_db"].write() as session:
+        ensure_people(session, PASSWORD, FAST_HASH)
+    return application
 
 
 class Browser:
