@@ -115,3 +115,40 @@ def test_an_index_of_an_older_format_is_rebuilt_from_the_kb(project, tmp_path):
     index = holder.get()
     assert index.suggest("ma boite mail est pleine").suggestions[0].id == "boite-pleine"
     assert json.loads(manifest.read_text(encoding="utf-8"))["format"] != "guichet-suggest/0"
+
+
+def test_a_client_asking_faster_than_anyone_types_gets_429(project, tmp_path):
+    """L-02: a burst passes, then the per-client rate applies (Retry-After); another client is not affected."""
+    url = f"sqlite:///{tmp_path / 'guichet.sqlite3'}"
+    upgrade(Database(url))
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "SITE_DIR": str(project / "build" / "site"),
+        "INDEX_DIR": str(project / "build" / "index"), "MANIFEST_PATH": str(project / "build" / "manifest.json"),
+        "ATTACHMENTS_DIR": str(tmp_path / "attachments"), "SUGGEST_PER_SECOND": 2, "SUGGEST_BURST": 5,
+        "COOKIE_SECURE": False,  # the test client speaks plain HTTP
+    })
+    noisy = app.test_client()
+    statuses = [noisy.get("/api/v1/suggest", query_string={"q": f"vpn coupe {n}"},
+                          environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code for n in range(80)]
+    assert statuses[:50] == [200] * 50  # an anonymous address gets ten times the burst (a company behind one NAT)
+    assert statuses.count(429) >= 25
+    limited = noisy.get("/api/v1/suggest", query_string={"q": "vpn"}, environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+    assert limited.get_json()["error"]["code"] == "too_many_requests"
+    other = app.test_client().get("/api/v1/suggest", query_string={"q": "vpn"}, environ_base={"REMOTE_ADDR": "10.0.0.8"})
+    assert other.status_code == 200
+    from sqlalchemy import select
+
+    from ticket_service.demo import ensure_people
+    from ticket_service.models import Person
+
+    with app.app_context(), app.extensions["guichet_db"].write() as db:
+        ensure_people(db, "mot-de-passe-de-test", "pbkdf2:sha256:1000")
+        person = db.scalars(select(Person)).first()
+        uid, epoch = person.id, person.session_epoch
+    signed_in = app.test_client()
+    with signed_in.session_transaction() as cookie:
+        cookie["uid"], cookie["epoch"] = uid, epoch  # a person is limited on their own, wherever they sit
+    mine = [signed_in.get("/api/v1/suggest", query_string={"q": "vpn"}, environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code
+            for _ in range(12)]
+    assert mine[:5] == [200] * 5 and 429 in mine

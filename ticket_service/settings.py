@@ -54,6 +54,9 @@ DEFAULTS = {name: default for name, default, _ in SETTINGS}
 SETTINGS += (
     ("DEFLECTION_WINDOW_HOURS", 24, "A ticket from the same person within this many hours after a help session "
      "means no deflection (DESIGN §3.5)."),
+    ("SUGGEST_PER_SECOND", 5, "Suggestion requests per second and person (a typist with a 300 ms debounce makes ≤ 3.3); "
+                               "ten times more per address for visitors who are not signed in."),
+    ("SUGGEST_BURST", 30, "Suggestion requests a person may make at once before the per-second rate applies."),
     ("EVENTS_PER_MINUTE", 120, "Events accepted per help session and minute before 429 (ten times that per address)."),
     ("EVENTS_MAX_BATCH", 50, "Most events in one POST /api/v1/events."),
     ("QUERY_RETENTION_DAYS", 90, "Typed query texts and feedback reasons are blanked after this many days "

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify, request, session
 
 from search import IndexHolder, SearchError
 
 from .api.common import doc
 from .errors import ApiError
+from .rate_limit import TokenBuckets
 from .validation import Field, read_query
 
 bp = Blueprint("suggest", __name__, url_prefix="/api/v1")
@@ -80,11 +82,31 @@ class Suggester:
 
 
 def init_app(app: Flask) -> None:
-    """Attach the suggester and register the endpoint."""
+    """Attach the suggester and its rate limiter, and register the endpoint."""
     app.extensions["guichet.suggester"] = Suggester(
         Path(app.config["INDEX_DIR"]), Path(app.config["MANIFEST_PATH"]), Path(app.config["KB_DIR"])
     )
+    app.extensions["guichet.suggest_limiter"] = TokenBuckets(float(app.config["SUGGEST_PER_SECOND"]),
+                                                             float(app.config["SUGGEST_BURST"]))
     app.register_blueprint(bp)
+
+
+def check_rate() -> None:
+    """Refuse (429) a client asking faster than anyone types (L-02).
+
+    A person is known by the signed session cookie (no database read on this hot path) or the API token; an
+    anonymous visitor by the address, with a bucket ten times larger since a company often sits behind one NAT.
+    """
+    if session.get("uid") is not None:
+        key, scale = f"p:{session['uid']}", 1.0
+    elif request.headers.get("Authorization", "").startswith("Bearer "):
+        key, scale = "t:" + hashlib.sha256(request.headers["Authorization"].encode()).hexdigest()[:20], 1.0
+    else:
+        key, scale = f"ip:{request.remote_addr}", 10.0
+    wait = current_app.extensions["guichet.suggest_limiter"].take(key, scale)
+    if wait is not None:
+        raise ApiError(429, "too_many_requests", "Trop de recherches d'un coup : réessayez dans un instant.",
+                       headers={"Retry-After": str(wait)})
 
 
 SUGGEST_QUERY = {
@@ -97,9 +119,10 @@ SUGGEST_QUERY = {
 @bp.get("/suggest")
 @doc("Employee articles that may solve the typed text: ranked, with the matching passage as plain text and "
      "highlight offsets; an empty list when the index abstains (nothing good enough).", query=SUGGEST_QUERY,
-     responses={200: "suggestions or abstention", 503: "index_not_ready"})
+     responses={200: "suggestions or abstention", 429: "too_many_requests (Retry-After)", 503: "index_not_ready"})
 def suggest():
     """Suggest up to ``k`` employee articles for ``q``; an empty list when the index abstains."""
+    check_rate()
     args = read_query(SUGGEST_QUERY)
     text = " ".join(args.get("q", "").split())
     lang, k = args.get("lang"), args.get("k", 5)

@@ -61,7 +61,8 @@
       if (text.length < MIN_CHARS) { render([], text); return; }
       G.api("GET", "/api/v1/suggest?q=" + encodeURIComponent(text)).then(function (r) {
         if (mine !== seq || !root.isConnected) return;  // a newer keystroke won
-        var items = r.ok && r.body && !r.body.abstained ? r.body.suggestions.slice(0, 5) : [];
+        if (!r.ok) return;  // too fast (429) or index not ready (503): keep what is shown, count nothing
+        var items = r.body && !r.body.abstained ? r.body.suggestions.slice(0, 5) : [];
         render(items, text);
         if (text !== lastSent) {
           lastSent = text;
