@@ -252,9 +252,18 @@ def serve(host: str, port: int, threads: int):
     with app.app_context(), get_database(app).write() as session:
         sweep_orphans(session)
     _publish_learned(app)
+    _warm_suggestions(app)
     _start_auto_close(app)
     click.echo(f"Guichet is running on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="guichet")
+
+
+def _warm_suggestions(app) -> None:
+    """Load the suggestion index and run one query before serving: a cold start made the first requests wait ~1 s."""
+    try:
+        app.extensions["guichet.suggester"].suggest("imprimante hors ligne", lang=None, audience="employees", k=5)
+    except SearchError as exc:  # no site build yet: /api/v1/suggest answers 503 until there is one
+        click.echo(f"Suggestions are not ready yet: {exc}", err=True)
 
 
 def _publish_learned(app) -> Path | None:
