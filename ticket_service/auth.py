@@ -39,6 +39,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _csrf_for_browser_writes():
         if request.method in _UNSAFE and not _bearer():
+            if None in request.form or None in request.files:
+                # A multipart part without a readable name: Flask-WTF's token lookup would crash on it (500).
+                raise ApiError(400, "unknown_fields", "Partie de formulaire sans nom.", {"form": "champ sans nom"})
             csrf.protect()
 
 

@@ -79,7 +79,8 @@ def attachments_create(ticket_id: int):
     allowed = {"internal"} if is_staff(user) else set()
     extra = set(request.form) - allowed
     if extra or set(request.files) != {"file"}:
-        fields = {name[:60]: "champ non autorisé" for name in sorted(extra)}
+        # a part whose name Werkzeug cannot read arrives as None: still a refused field, never a 500
+        fields = {str(name)[:60]: "champ non autorisé" for name in sorted(extra, key=str)}
         if "file" not in request.files:
             fields["file"] = "fichier obligatoire (un seul, champ « file »)"
         raise ApiError(400, "unknown_fields", "Envoyez un seul fichier dans le champ « file ».", fields)
