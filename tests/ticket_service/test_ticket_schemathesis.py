@@ -4,7 +4,6 @@ does not support pytest 9 yet, so it is disabled in pyproject.toml.)"""
 
 from __future__ import annotations
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
