@@ -55,3 +55,23 @@ def suggestions(text: str, k: int = 5) -> list[dict]:
     audience = {a.id: a.audience for a in catalogue()}
     return [{"id": s.id, "title": s.title, "score": round(s.score, 3), "url": site_url(s.id),
              "internal": audience.get(s.id) == "technicians"} for s in result.suggestions]
+
+
+def standing(text: str, article_ids: list[str]) -> dict | None:
+    """Return where employees get these articles for ``text`` today: best rank (1–10 or None) and whether shown.
+
+    The review page shows it so that a technician sees which past requests would teach the index something.
+    None when the index is not available.
+    """
+    suggester = current_app.extensions.get("guichet.suggester")
+    if suggester is None:
+        return None
+    try:
+        suggester.holder.reload_if_changed()
+        index = suggester.holder.get()
+        ranking = index.rank(text[:2000])
+    except (SearchError, OSError):
+        return None
+    top = [index.docs[num].id for num, _, _ in ranking.top(10)]
+    ranks = [top.index(a) + 1 for a in article_ids if a in top]
+    return {"rank": min(ranks) if ranks else None, "shown": ranking.confidence >= index.threshold}

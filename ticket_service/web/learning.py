@@ -34,7 +34,9 @@ def review():
     db, ctx, user = env()
     titles = {a.id: a.title for a in kb.catalogue()}
     used = [(p, json.loads(p.articles)) for p in learning.approved(db, limit=200)]
-    return render_template("desk/learning.html", pending=learning.candidates(db), used=used, titles=titles,
+    pending = learning.candidates(db)
+    standings = {c.source: kb.standing(c.text, c.articles) for c in pending}
+    return render_template("desk/learning.html", pending=pending, standings=standings, used=used, titles=titles,
                            site_url=kb.site_url, max_text=learning.MAX_TEXT)
 
 
