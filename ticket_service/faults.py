@@ -2,15 +2,14 @@
 
 The durability tests (reliability catalogue D-08) start ``guichet serve`` with ``GUICHET_FAULT_PAUSE=<point>``,
 wait until a request reaches that point, and kill the server there with SIGKILL: the only reliable way to crash
-between two given system calls. Nothing else reads these variables.
+between two given system calls. Points: ``attachment.before_rename``, ``attachment.before_commit``.
+Nothing else reads these variables.
 """
 
 from __future__ import annotations
 
 import os
 import time
-
-POINTS = ("attachment.before_rename", "attachment.before_commit")
 
 
 def pause(point: str) -> None:

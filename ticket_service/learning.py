@@ -76,8 +76,13 @@ def ticket_candidates(db: Session, limit: int) -> list[Candidate]:
                                               undecided(TICKET_PREFIX, Ticket.id))
                          .order_by(Ticket.resolved_at.desc(), Ticket.id.desc()).limit(limit)).all()
     articles = linked_articles(db, [t.id for t in tickets])
-    return [Candidate(f"{TICKET_PREFIX}{t.id}", proposed_text(t.title, t.description), articles.get(t.id, []),
-                      t.resolved_at, t.id) for t in tickets]
+    return [ticket_candidate(t, articles.get(t.id, [])) for t in tickets]
+
+
+def ticket_candidate(ticket: Ticket, articles: list[str]) -> Candidate:
+    """Return the candidate of a resolved ticket and its linked articles."""
+    return Candidate(f"{TICKET_PREFIX}{ticket.id}", proposed_text(ticket.title, ticket.description), articles,
+                     ticket.resolved_at, ticket.id)
 
 
 def session_query(db: Session, event: HelpEvent) -> str | None:
@@ -147,7 +152,7 @@ def find_candidate(db: Session, source: str) -> Candidate:
         if t is not None and t.status in ("resolved", "closed"):
             articles = linked_articles(db, [t.id]).get(t.id)
             if articles:
-                return Candidate(source, proposed_text(t.title, t.description), articles, t.resolved_at, t.id)
+                return ticket_candidate(t, articles)
     elif kind + ":" == HELP_PREFIX and ref:
         event = db.scalar(select(HelpEvent).where(HelpEvent.event_id == ref, HelpEvent.type == "solved",
                                                   HelpEvent.article_id.is_not(None)))
