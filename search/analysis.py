@@ -6,6 +6,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from .lemmas import base_form
+
 LANGUAGES = ("fr", "en")
 
 # Error codes and versions kept whole: 0x8004010F, 5.1.90, -7200, 80070005, KB5034441.
@@ -89,7 +91,8 @@ def _analyze_cached(text: str, lang: str) -> tuple[str, ...]:
 
 
 def _analyze(text: str, lang: str = "fr") -> list[str]:
-    """Return the index terms of ``text``: folded, elisions and stop words removed, stemmed.
+    """Return the index terms of ``text``: folded, elisions and stop words removed, irregular French
+    forms replaced by their infinitive, stemmed.
 
     Args:
         text: any text (title, body, query).
@@ -108,7 +111,7 @@ def _analyze(text: str, lang: str = "fr") -> list[str]:
             codes.append(len(words))
             words.append(token)
         else:
-            words.append(token)
+            words.append(base_form(token, lang))
     stems = _stemmer(lang).stemWords(words)
     for position in codes:
         stems[position] = words[position]

@@ -28,6 +28,22 @@ def test_french_sound_is_a_term_not_a_stop_word():
     assert "son" in analyze("le son grésille dans Teams", "fr")
 
 
+@pytest.mark.parametrize(("employee", "article"), [
+    ("le dossier a disparu", "un dossier disparaît"),
+    ("Outlook est ouvert", "ouvrir Outlook"),
+    ("je n'ai pas reçu la pièce jointe", "recevoir une pièce à joindre"),
+    ("le PC s'éteint", "éteindre le PC"),
+    ("limite atteinte", "atteindre la limite"),
+])
+def test_french_irregular_forms_meet_their_infinitive(employee, article):
+    assert set(analyze(employee, "fr")) == set(analyze(article, "fr"))
+
+
+def test_french_irregular_nouns_are_left_alone():
+    # « vue » is a view and « sortie » an output in IT text, not forms of voir / sortir
+    assert analyze("vue sortie audio", "fr") != analyze("voir sortir audio", "fr")
+
+
 def test_english_stemming():
     assert analyze("printers are printing", "en") == analyze("printer print", "en")
 
