@@ -21,7 +21,7 @@ class Baseline(ABC):
 
 
 class Lunr(Baseline):
-    """lunr.py configured like MkDocs' search plugin: title boost 10, text, English pipeline."""
+    """lunr.py configured like MkDocs' search plugin: title boost 10, text, the language's pipeline."""
 
     name = "lunr (MkDocs search)"
     _SPECIAL = re.compile(r"[:~^+\-*]")
@@ -30,13 +30,46 @@ class Lunr(Baseline):
         from lunr import lunr
 
         docs = [{"id": a.id, "title": a.title, "text": field_texts(a)["body"]} for a in articles]
-        # MkDocs passes lang: [fr] to lunr-languages in the browser; lunr.py needs nltk for that,
-        # which is not installed, so the English pipeline stands in for both languages.
-        self.index = lunr(ref="id", fields=[{"field_name": "title", "boost": 10}, "text"], documents=docs)
+        builder = french_lunr_builder() if lang == "fr" else None  # None: lunr's English defaults
+        self.index = lunr(ref="id", fields=[{"field_name": "title", "boost": 10}, "text"], documents=docs,
+                          builder=builder)
 
     def rank(self, text, k=10):
         hits = self.index.search(self._SPECIAL.sub(" ", text))
         return [(h["ref"], h["score"]) for h in hits[:k]]
+
+
+def french_lunr_builder():
+    """Return a lunr builder with lunr-languages' French pipeline: trimmer, stop words, Snowball stemmer.
+
+    MkDocs' search (``lang: fr``) loads lunr.fr in the browser. lunr.py's own language support would
+    download NLTK's stop word lists at run time, which this machine cannot, so the same three steps are
+    assembled here: Snowball's French stop words (the list lunr.fr uses; ours minus the accents and our
+    « son » exception) and the French Snowball stemmer (PyStemmer, the same algorithm as NLTK's).
+    """
+    import Stemmer
+    from lunr.builder import Builder
+    from lunr.languages.trimmer import generate_trimmer
+    from lunr.pipeline import Pipeline
+
+    from search.analysis import FRENCH_STOP, fold
+
+    stemmer = Stemmer.Stemmer("french")
+    stop_words = FRENCH_STOP | {"son"}
+
+    def stem(token, i=None, tokens=None):
+        return token.update(lambda s, metadata=None: stemmer.stemWord(s))
+
+    def stop_word_filter(token, i=None, tokens=None):  # folded: lunr.fr's list also has the accented forms
+        return token if token and fold(str(token)) not in stop_words else None
+
+    trimmer = generate_trimmer(r"\w")
+    for function, label in ((trimmer, "trimmer-fr"), (stop_word_filter, "stopWordFilter-fr"), (stem, "stemmer-fr")):
+        Pipeline.register_function(function, label)
+    builder = Builder()
+    builder.pipeline.add(trimmer, stop_word_filter, stem)
+    builder.search_pipeline.add(stem)
+    return builder
 
 
 class WhooshAlone(Baseline):
