@@ -44,7 +44,11 @@ ENGLISH_STOP = frozenset(
 )
 # « son » (his/her) is left out of FRENCH_STOP on purpose: in a helpdesk it is mostly « le son », the sound
 # (« pas de son », « le son grésille »), the key word of a whole family of requests.
-STOP_WORDS = {"fr": FRENCH_STOP, "en": ENGLISH_STOP}
+# Helpdesk words that say something is broken, not what: « le vpn ne marche pas », « outlook bug ». Articles
+# write « ne fonctionne pas », so « marche » is rare there, and a rare word the top article lacks made the
+# confidence drop (« le vpn ne marche pas » was abstained on while « le vpn ne se connecte pas » was answered).
+FRENCH_HELPDESK_STOP = frozenset("marche marchent marcher bug bugs bugue buggue beugue".split())
+STOP_WORDS = {"fr": FRENCH_STOP | FRENCH_HELPDESK_STOP, "en": ENGLISH_STOP}
 _STEMMER_NAMES = {"fr": "french", "en": "english"}
 _CODE = re.compile(r"0x[0-9a-f]+|-?\d[\d.]*")
 

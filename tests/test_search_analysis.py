@@ -44,6 +44,11 @@ def test_french_irregular_nouns_are_left_alone():
     assert analyze("vue sortie audio", "fr") != analyze("voir sortir audio", "fr")
 
 
+def test_french_helpdesk_words_for_broken_are_not_terms():
+    assert analyze("le vpn ne marche pas", "fr") == analyze("vpn", "fr")
+    assert analyze("outlook bugue", "fr") == analyze("outlook", "fr")
+
+
 def test_english_stemming():
     assert analyze("printers are printing", "en") == analyze("printer print", "en")
 
