@@ -10,7 +10,7 @@ import numpy as np
 from .analysis import LANGUAGES, analyze, correct_term, detect_language, fold
 from .errors import SearchError
 from .fields import FIELDS, Options, analyzed_fields, article_language, field_texts, majority, short_text
-from .fusion import Ranking, fuse
+from .fusion import TAIL_RATIO, Ranking, fuse
 from .history import Resolution, usable
 from .passages import PassageSignal, article_passages
 from .snippets import snippet
@@ -133,9 +133,11 @@ class SuggestionIndex:
             return SuggestResult([], True, ranking.confidence, lang)
         terms = set(self.query_terms(text))
         out = []
+        first = None
         for num, score, confidence in ranking.top(k):
-            if score <= 0:
-                break  # no evidence at all for this one
+            first = score if first is None else first
+            if score <= 0 or score < TAIL_RATIO * first:
+                break  # no evidence at all, or far weaker than the first: noise in the list
             doc = self.docs[num]
             passage, marks = snippet(doc.symptoms, doc.text, terms, self.lang)
             out.append(Suggestion(doc.id, doc.title, round(score, 4), round(confidence, 4), passage,

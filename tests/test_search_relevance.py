@@ -73,3 +73,11 @@ def test_relevance_as_a_whole(index):
     firsts = [index.suggest(text).suggestions[:1] for text, _ in IN_SCOPE]
     top1 = sum(bool(first) and first[0].id == expected for first, (_, expected) in zip(firsts, IN_SCOPE))
     assert top1 == len(IN_SCOPE)
+
+
+def test_weak_tail_suggestions_are_not_shown(index):
+    """« Règles du télétravail » matches « imprimante hors ligne » on « hors » only: not worth a line."""
+    result = index.suggest("mon imprimante est hors ligne")
+    ids = [s.id for s in result.suggestions]
+    assert ids[0] == "imprimante-hors-connexion" and "regles-teletravail-vpn" not in ids
+    assert all(s.score >= 0.4 * result.suggestions[0].score for s in result.suggestions)
