@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -44,7 +46,11 @@ def test_article_folders_resolve_to_their_page(service):
 
 
 def test_unknown_page_is_404_and_traversal_is_refused(service):
-    assert get(service + "/nulle-part/")[0] == 404
+    status, body, _ = get(service + "/nulle-part/")
+    assert status == 404
+    assert "Page introuvable" in body and "Not found" not in body  # the French page, with the way to get help
+    help_link = re.search(r'<a href="([^"]+)">Demander de l\'aide</a>', body).group(1)
+    assert get(urllib.parse.urljoin(service + "/nulle-part/", help_link))[0] == 200
     assert get(service + "/../pyproject.toml")[0] in (400, 404)
     assert get(service + "/%2e%2e/pyproject.toml")[0] in (400, 404)
 
