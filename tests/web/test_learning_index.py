@@ -74,11 +74,13 @@ def test_a_site_rebuild_keeps_the_learnt_requests(project):
 def test_the_review_page_says_what_learning_a_request_would_change(app):
     from test_learning import pending_block
 
-    known = resolved_ticket(app, "Imprimante hors ligne", "l'imprimante est hors ligne", ["imprimante-hors-connexion"])
     unknown = resolved_ticket(app, "Souris", "ma souris bluetooth décroche sans arrêt", ["pret-materiel"])
+    known = resolved_ticket(app, "Imprimante hors ligne", "l'imprimante est hors ligne", ["imprimante-hors-connexion"])
     page = Browser(app, "n1").get(PAGE).text
     assert 'data-rank="1" data-shown="yes"' in pending_block(page, f"ticket:{known}")
     assert "change peu" in pending_block(page, f"ticket:{known}")
     card = pending_block(page, f"ticket:{unknown}")
     assert card and "data-shown=\"no\"" in card, card
     assert "aidera les prochains" in pending_block(page, f"ticket:{unknown}")
+    # the request that would teach the index something is listed before the one it already answers, though older
+    assert page.index(f'value="ticket:{unknown}"') < page.index(f'value="ticket:{known}"')

@@ -27,6 +27,18 @@ def publish(db) -> None:
         log.error("could not write the learned pairs beside the index: %s", exc)
 
 
+def teaching_order(standing: dict | None) -> int:
+    """Return 0 for requests whose article employees do not get today, 1 for a lower rank, 2 when already first.
+
+    The requests that would teach the index something come first; unknown standings (no index) sit in the middle.
+    """
+    if standing is None:
+        return 1
+    if not standing["shown"] or standing["rank"] is None:
+        return 0
+    return 2 if standing["rank"] == 1 else 1
+
+
 @bp.get("")
 @staff_only
 def review():
@@ -36,6 +48,7 @@ def review():
     used = [(p, json.loads(p.articles)) for p in learning.approved(db, limit=200)]
     pending = learning.candidates(db)
     standings = {c.source: kb.standing(c.text, c.articles) for c in pending}
+    pending.sort(key=lambda c: teaching_order(standings.get(c.source)))  # stable: newest first within a group
     return render_template("desk/learning.html", pending=pending, standings=standings, used=used, titles=titles,
                            site_url=kb.site_url, max_text=learning.MAX_TEXT)
 
