@@ -1,6 +1,6 @@
 """Benchmark: create-ticket latency (p50/p95) under 16 concurrent clients against the real `guichet serve` on SQLite.
 
-Run: .venv/bin/python tests/ticket_service/bench_create_tickets.py [--clients 16] [--requests 50]
+Run: .venv/bin/python benchmarks/create_tickets.py [--clients 16] [--requests 50]
 Prints a table; the server is waitress (8 threads, the default) on a temporary SQLite database (WAL, synchronous=FULL).
 """
 
@@ -19,10 +19,9 @@ import time
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "ticket_service"))
-from test_ticket_durability import free_port, start_server  # noqa: E402  (same launcher as the kill -9 test)
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from servers import free_port, start_server  # noqa: E402  (the launcher of the kill -9 and storm tests)
 
 
 def main() -> None:
@@ -40,7 +39,7 @@ def main() -> None:
         token = subprocess.run(guichet + ["users", "token", "claire.rousseau@ferrand-associes.fr"], env=environ, cwd=ROOT,
                                check=True, capture_output=True, text=True).stdout.strip()
         port = free_port()
-        server = start_server(env, port)
+        server = start_server(env, port, ROOT)
         latencies: list[float] = []
         errors: list[int] = []
         lock = threading.Lock()
