@@ -49,7 +49,7 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20), default="employee")
+    role: Mapped[str] = mapped_column(String(20), default="employee", index=True)
     site: Mapped[str | None] = mapped_column(String(100))
     password_hash: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -86,7 +86,7 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     level: Mapped[str] = mapped_column(String(2), default="N1")
     group: Mapped[str] = mapped_column(String(50))
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # indexed with status, below
     help_session_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -220,6 +220,10 @@ class IdempotencyKey(Base):
 
 
 Index("ix_tickets_status_due", Ticket.status, Ticket.resolution_due)
+# The desk counts « Mes tickets » and « Manque de fiche » on every page: with 120,000 tickets, the single-column
+# indexes left 24,000 and 108,000 rows to filter (18 and 26 ms a page); these find them directly (catalogue L-03).
+Index("ix_tickets_assignee_status", Ticket.assignee_id, Ticket.status)
+Index("ix_tickets_kb_gap_status", Ticket.kb_gap, Ticket.status)
 
 
 # --- Help sessions and deflection (issue 5) ------------------------------------------------------------------

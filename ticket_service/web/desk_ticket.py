@@ -30,7 +30,7 @@ def show(ticket_id: int):
     links = db.scalars(select(TicketLink).where(or_(TicketLink.source_id == t.id, TicketLink.target_id == t.id))
                        .order_by(TicketLink.id)).all()
     used = db.scalars(select(ArticleLink).where(ArticleLink.ticket_id == t.id).order_by(ArticleLink.id)).all()
-    people = {p.id: p for p in db.scalars(select(Person))}
+    people = people_named(db, t, comments, events)
     similar = likely_duplicates(db, t) if t.status in lifecycle.OPEN else []
     problems = db.scalars(select(Ticket).where(Ticket.type == "problem", Ticket.status.in_(lifecycle.OPEN),
                                                Ticket.id != t.id).order_by(Ticket.id.desc())).all()
@@ -40,6 +40,17 @@ def show(ticket_id: int):
         suggested=kb.suggestions(f"{t.title}\n{t.description}"), catalogue=kb.catalogue(), site_url=kb.site_url,
         technicians=technicians(db), problems=problems, policies=ctx.policies, retypable=lifecycle.RETYPABLE,
         requester=people.get(t.requester_id))
+
+
+def people_named(db, t: Ticket, comments, events) -> dict[int, Person]:
+    """Return the people the ticket page names (requester, assignee, authors, actors, assignees in the history).
+
+    Only these: loading everyone cost 150 ms per page with 5,000 people (catalogue L-03).
+    """
+    ids = {t.requester_id, t.assignee_id} | {c.author_id for c in comments} | {e.actor_id for e in events}
+    ids |= {int(v) for e in events if e.field == "assignee_id" for v in (e.old, e.new) if v and v.isdigit()}
+    ids.discard(None)
+    return {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(ids)))}
 
 
 def _load(ticket_id: int):

@@ -43,8 +43,10 @@ def _awaiting(db, ctx, user) -> list[Ticket]:
 def approvals():
     """List the access requests waiting for my decision (approvers)."""
     db, ctx, user = env()
-    return render_template("portal/approvals.html", tickets=_awaiting(db, ctx, user),
-                           people={p.id: p for p in db.scalars(select(Person))})
+    tickets = _awaiting(db, ctx, user)
+    requesters = {t.requester_id for t in tickets}
+    return render_template("portal/approvals.html", tickets=tickets,
+                           people={p.id: p for p in db.scalars(select(Person).where(Person.id.in_(requesters)))})
 
 
 def _portal_ticket(ticket_id: int, for_update: bool = False) -> Ticket:
