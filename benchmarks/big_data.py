@@ -38,6 +38,8 @@ PAGES = [
     ("n1", "/desk?queue=kb_gap", 500, "desk, knowledge gaps"),
     ("n1", "/desk?queue=all", 500, "desk, all tickets, page 1"),
     ("n1", "/desk?queue=all&page=50", 500, "desk, all tickets, page 50"),
+    ("n1", "/desk?queue=all&q=imprimante+lent", 500, "search all tickets (two words)"),
+    ("n1", "/desk?queue=all&q=rousseau", 500, "search all tickets by requester"),
     ("n1", "/desk/tickets/{last}", 500, "a ticket at the desk"),
     ("n1", "/desk/apprentissage", 2000, "learning review"),
     ("admin", "/api/v1/metrics/deflection", 2000, "dashboard aggregates (deflection)"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from .. import lifecycle, sla
 from ..access import load_ticket
@@ -19,6 +19,24 @@ QUEUES = ("open", "mine", "group", "unassigned", "at_risk", "breached", "awaitin
 FILTERS = {"level": ("N1", "N2", "N3"), "priority": ("P1", "P2", "P3", "P4"),
            "type": ("incident", "problem", "service_request", "access_request"), "status": lifecycle.STATES}
 PAGE_SIZE = 100
+SEARCH_MAX_WORDS = 6
+
+
+def search_clauses(text: str) -> list:
+    """Return one condition per word of a desk search: each word in the title, the description or the requester's
+    name or e-mail (case-insensitive, wildcards taken literally); « #123 » or « 123 » also matches ticket 123."""
+    clauses = []
+    for word in text.split()[:SEARCH_MAX_WORDS]:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        requesters = select(Person.id).where(or_(Person.name.ilike(pattern, escape="\\"),
+                                                 Person.email.ilike(pattern, escape="\\")))
+        options = [Ticket.title.ilike(pattern, escape="\\"), Ticket.description.ilike(pattern, escape="\\"),
+                   Ticket.requester_id.in_(requesters)]
+        number = word.removeprefix("#")
+        if number.isdigit() and len(number) < 10:
+            options.append(Ticket.id == int(number))
+        clauses.append(or_(*options))
+    return clauses
 
 
 def queue_clause(name: str, user, ctx, now):
@@ -52,6 +70,7 @@ def queue():
     sort = args.get("sort", "resolution_due")
     filters = {k: args[k] for k in FILTERS if args.get(k)}
     page = args.get("page", "1")
+    search = " ".join(args.get("q", "").split())[:100]
     if name not in QUEUES or sort.lstrip("-") not in SORTS or any(v not in FILTERS[k] for k, v in filters.items()):
         abort(400)
     if not page.isdigit() or not 1 <= int(page) <= 100_000:
@@ -60,6 +79,8 @@ def queue():
     stmt = select(Ticket).where(queue_clause(name, user, ctx, now))
     for key, value in filters.items():
         stmt = stmt.where(getattr(Ticket, key) == value)
+    if search:
+        stmt = stmt.where(*search_clauses(search))
     column = SORTS[sort.lstrip("-")]
     # Tickets without a due date (paused, resolved) go last whatever the direction.
     stmt = stmt.order_by(column.is_(None), column.desc() if sort.startswith("-") else column.asc(), Ticket.id.desc())
@@ -75,7 +96,7 @@ def queue():
                           .order_by(Ticket.id.desc())).all()
     return render_template("desk/queue.html", tickets=tickets, total=total, page=page, pages=pages,
                            first=(page - 1) * PAGE_SIZE + 1 if tickets else 0, last=(page - 1) * PAGE_SIZE + len(tickets),
-                           counts=counts, queue=name, sort=sort,
+                           counts=counts, queue=name, sort=sort, search=search,
                            filters=filters, FILTERS=FILTERS, QUEUES=QUEUES, sorts=sorted(SORTS), people=people,
                            clocks=clocks, technicians=technicians(db), problems=problems)
 
@@ -115,7 +136,7 @@ def bulk():
 
 def queue_url(**changes) -> str:
     """Return the queue URL with some parameters changed (used by the filter links)."""
-    params = {k: v for k, v in request.args.items() if k in ("queue", "sort", *FILTERS)}
+    params = {k: v for k, v in request.args.items() if k in ("queue", "sort", "q", *FILTERS)}
     params.update({k: v for k, v in changes.items()})  # a changed filter starts again at page 1 (no "page" kept)
     return url_for("desk.queue", **{k: v for k, v in params.items() if v})
 
