@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, insert, select, text
 
-from ticket_service.models import Comment, HelpEvent, Person, Ticket, TicketEvent
+from ticket_service.models import Comment, HelpEvent, Person, Ticket, TicketEvent, searchable_text
 
 CATEGORIES = ["poste-de-travail", "impression", "messagerie", "reseau-vpn", "comptes-acces", "logiciels-metier",
               "telephonie-visio", "securite", "arrivees-departs"]
@@ -58,7 +58,9 @@ def seed(session, *, people: int, tickets: int, comments: int, help_events: int 
             status = rng.choice(OPEN) if recent and rng.random() < 0.6 else rng.choice(["closed"] * 9 + ["cancelled"])
             done = status in ("closed", "cancelled")
             title = " ".join(rng.sample(WORDS, 4)).capitalize()
-            yield {"requester_id": rng.choice(employees), "title": title, "description": title + " depuis ce matin.",
+            description = title + " depuis ce matin."
+            yield {"requester_id": rng.choice(employees), "title": title, "description": description,
+                   "search_text": searchable_text(title, description),
                    "type": rng.choice(TYPES), "category": rng.choice(CATEGORIES), "impact": "low", "urgency": "medium",
                    "priority": rng.choice(["P2", "P3", "P3", "P4", "P4"]), "status": status,
                    "level": rng.choice(["N1", "N1", "N1", "N2", "N3"]), "group": "support",

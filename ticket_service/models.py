@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (
-    Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator, UniqueConstraint,
+    Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator, UniqueConstraint, event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from search.analysis import fold
 
 UTC = timezone.utc
 
@@ -111,6 +113,20 @@ class Ticket(Base):
     major: Mapped[bool] = mapped_column(Boolean, default=False)
     public_title: Mapped[str | None] = mapped_column(String(200))
     public_text: Mapped[str | None] = mapped_column(Text)
+    # Title and description lower-cased without accents, for the desk search (« ecran » finds « Écran »); kept by
+    # the listener below on every ORM insert or update.
+    search_text: Mapped[str | None] = mapped_column(Text)
+
+
+def searchable_text(title: str | None, description: str | None) -> str:
+    """Return what the desk search reads of a ticket: title and description, folded."""
+    return fold(f"{title or ''}\n{description or ''}")
+
+
+@event.listens_for(Ticket, "before_insert")
+@event.listens_for(Ticket, "before_update")
+def _keep_search_text(mapper, connection, ticket: Ticket) -> None:
+    ticket.search_text = searchable_text(ticket.title, ticket.description)
 
 
 class Comment(Base):

@@ -20,6 +20,12 @@ def test_words_of_the_title_in_any_case(browser):  # noqa: F811
     assert titles(page) == ["Imprimante du 2e étage hors connexion"]
 
 
+def test_accents_are_ignored(browser):  # noqa: F811
+    client = browser("n1")
+    assert titles(client.get("/desk?queue=all&q=ecran+recuperation").text) == ["Écran de récupération BitLocker au démarrage"]
+    assert titles(client.get("/desk?queue=all&q=ÉCRAN+RÉCUPÉRATION").text) == ["Écran de récupération BitLocker au démarrage"]
+
+
 def test_every_word_must_match(browser):  # noqa: F811
     client = browser("n1")
     assert len(titles(client.get("/desk?queue=all&q=Grenoble").text)) >= 3

@@ -6,6 +6,8 @@ from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
+from search.analysis import fold
+
 from .. import lifecycle, sla
 from ..access import load_ticket
 from ..api.tickets import SORTS
@@ -23,15 +25,15 @@ SEARCH_MAX_WORDS = 6
 
 
 def search_clauses(text: str) -> list:
-    """Return one condition per word of a desk search: each word in the title, the description or the requester's
-    name or e-mail (case-insensitive, wildcards taken literally); « #123 » or « 123 » also matches ticket 123."""
+    """Return one condition per word of a desk search: each word in the title or description (case and accents
+    ignored: « ecran » finds « Écran »), or the requester's name or e-mail; wildcards are taken literally; « #123 »
+    or « 123 » also matches ticket 123."""
     clauses = []
     for word in text.split()[:SEARCH_MAX_WORDS]:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        requesters = select(Person.id).where(or_(Person.name.ilike(pattern, escape="\\"),
-                                                 Person.email.ilike(pattern, escape="\\")))
-        options = [Ticket.title.ilike(pattern, escape="\\"), Ticket.description.ilike(pattern, escape="\\"),
-                   Ticket.requester_id.in_(requesters)]
+        literal = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        requesters = select(Person.id).where(or_(Person.name.ilike(f"%{literal}%", escape="\\"),
+                                                 Person.email.ilike(f"%{literal}%", escape="\\")))
+        options = [Ticket.search_text.like(f"%{fold(literal)}%", escape="\\"), Ticket.requester_id.in_(requesters)]
         number = word.removeprefix("#")
         if number.isdigit() and len(number) < 10:
             options.append(Ticket.id == int(number))
