@@ -38,5 +38,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
+    # ALTER TABLE … DROP COLUMN in place (SQLite ≥ 3.35): a batch "move and copy" would drop and recreate the
+    # tickets table, which the foreign keys of comments, events… forbid.
+    with op.batch_alter_table('tickets', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('search_text')
