@@ -1,4 +1,5 @@
-"""Table-driven tests of the KB check: every broken fixture gives its path, line and message."""
+"""Table-driven tests of the KB check: every broken fixture gives its path, line and message (K-02); alias bombs
+and oversized front matter are refused within bounded time and memory (K-03)."""
 
 from __future__ import annotations
 

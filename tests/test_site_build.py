@@ -1,4 +1,5 @@
-"""Real strict MkDocs builds: the fixture KB, a broken KB, and the project's own kb/."""
+"""Real strict MkDocs builds: the fixture KB, a broken KB (K-02), and the project's own kb/, which leaks no
+technician-only text (K-04)."""
 
 from __future__ import annotations
 

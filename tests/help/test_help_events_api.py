@@ -1,4 +1,4 @@
-"""POST /api/v1/events: allow-list validation, dedup by event id, 429 per session, person linking, canaries."""
+"""POST /api/v1/events (I-13): allow-list validation, dedup by event id, 429 per session, person linking, canaries."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Hostile and malformed input (I-07, I-08, I-06, A-04), a hypothesis fuzz, pagination, and the OpenAPI document."""
+"""Hostile and malformed input (I-07, I-08, I-06, A-04; I-01 for the allow-listed sort and filter keys), a hypothesis
+fuzz, pagination, and the OpenAPI document."""
 
 from __future__ import annotations
 

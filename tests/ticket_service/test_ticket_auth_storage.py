@@ -1,4 +1,5 @@
-"""Sign-in, sessions, CSRF, API tokens and SSO (A-08, A-10, A-11, A-12); storage settings and lock handling (D-02, D-06)."""
+"""Sign-in, sessions, CSRF, API tokens and SSO (A-08, A-10, A-11, A-12; A-07 for a disabled account); storage settings
+and lock handling (D-02, D-06)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Sign-in and sign-out pages: demo accounts only in demo mode, same-origin redirects only, CSRF, sessions, SSO."""
+"""Sign-in and sign-out pages: demo accounts only in demo mode, same-origin redirects only (A-09), CSRF, sessions,
+SSO."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Security headers on every kind of response, and the languages of the pages."""
+"""Security headers on every kind of response (I-12), and the languages of the pages."""
 
 from __future__ import annotations
 
