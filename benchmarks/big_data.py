@@ -9,7 +9,6 @@ prints p50 / p95 against the catalogue's budgets, with every full scan of a big 
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import sys
 import tempfile
@@ -20,14 +19,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "web")]
 sys.path.append(str(ROOT / "tests" / "ticket_service"))
 
-from big_data import StatementLog, seed, sqlite_plan  # noqa: E402
+from big_data import StatementLog, full_scans, seed  # noqa: E402
 from sqlalchemy import select, update  # noqa: E402
 from tshelpers import ROLES  # noqa: E402
 from web_fixtures import Browser, migrated_app  # noqa: E402
 
 from ticket_service.models import Person, Ticket  # noqa: E402
 
-FULL_SCAN = re.compile(r"^SCAN (tickets|comments|ticket_events|help_events|people)$")
 # (who, path, budget p95 ms, what the catalogue calls it)
 PAGES = [
     ("employee_a", "/mes-demandes", 200, "My tickets (page)"),
@@ -80,8 +78,7 @@ def main() -> None:
                     times.append((time.perf_counter() - begin) * 1000)
                 assert response.status_code == 200, (path, response.status_code)
             with database.engine.connect() as connection:
-                scans = {line.split()[1] for statement, parameters in log.statements
-                         for line in sqlite_plan(connection, statement, parameters) if FULL_SCAN.match(line)}
+                scans = {table for table, _ in full_scans(connection, log.statements)}
             p50, p95 = statistics.median(times), statistics.quantiles(times, n=20)[-1]
             print(f"| {label} (`{path}`) | {role} | {p50:.1f} | {p95:.1f} | {budget} | {'yes' if p95 < budget else 'NO'} "
                   f"| {', '.join(sorted(scans)) or '–'} |")

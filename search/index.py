@@ -133,10 +133,10 @@ class SuggestionIndex:
             return SuggestResult([], True, ranking.confidence, lang)
         terms = set(self.query_terms(text))
         out = []
-        first = None
-        for num, score, confidence in ranking.top(k):
-            first = score if first is None else first
-            if score <= 0 or score < TAIL_RATIO * first:
+        shown = list(ranking.top(k))
+        floor = TAIL_RATIO * shown[0][1] if shown else 0.0
+        for num, score, confidence in shown:
+            if score <= 0 or score < floor:
                 break  # no evidence at all, or far weaker than the first: noise in the list
             doc = self.docs[num]
             passage, marks = snippet(doc.symptoms, doc.text, terms, self.lang)
