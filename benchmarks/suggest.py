@@ -159,9 +159,10 @@ def scale_run(eval_dir: Path, size: int) -> list[str]:
 def main() -> None:
     """Run the whole benchmark and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--eval", default=str(Path(__file__).resolve().parents[2] / "shared" / "eval"))
-    parser.add_argument("--scale", type=int, default=20_000)
-    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--eval", default=str(Path(__file__).resolve().parents[2] / "shared" / "eval"),
+                        help="folder of the shared corpora and dev queries (default: ../shared/eval)")
+    parser.add_argument("--scale", type=int, default=20_000, help="articles of the synthetic scale run")
+    parser.add_argument("--skip-scale", action="store_true", help="skip the synthetic scale run")
     args = parser.parse_args()
     eval_dir = Path(args.eval)
     print("## Dev sets (shared/eval), single thread, warm\n")

@@ -141,11 +141,21 @@ def eval_command(kb_dir: Path, queries_path: Path, history_path: Path | None, as
     """Measure the suggestions of KB_DIR on labelled queries."""
     import json
 
-    from .evaluate import evaluate, read_queries
+    import time
+
+    from .evaluate import evaluate, read_queries, unknown_articles
 
     try:
         queries = read_queries(queries_path)
-        report = evaluate(lambda: open_index(kb_dir, lenient, history_path), queries)
+        start = time.perf_counter()
+        index = open_index(kb_dir, lenient, history_path)
+        build_s = time.perf_counter() - start
+        missing = unknown_articles(index, queries)
+        if missing:  # they can never be found: every metric would be silently low
+            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+            click.echo(f"Warning: {queries_path}: {len(missing)} relevant id(s) are not articles of {kb_dir}: "
+                       f"{shown}", err=True)
+        report = evaluate(index, queries, build_s=build_s)
     except SearchError as exc:
         raise click.ClickException(str(exc)) from None
     report.pop("per_query")

@@ -16,8 +16,11 @@ def read_queries(path: Path | str) -> list[dict]:
     """Read eval query lines ``{"id", "query", "relevant": [ids], "lang"}``.
 
     Raises:
-        SearchError: when a line is not JSON or lacks ``query``/``relevant``.
+        SearchError: when a line is not JSON, lacks ``query``/``relevant``, or names a language the index
+            does not analyse.
     """
+    from .analysis import LANGUAGES
+
     queries = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -28,7 +31,16 @@ def read_queries(path: Path | str) -> list[dict]:
                             "relevant": [str(r) for r in data["relevant"]], "lang": data.get("lang")})
         except (ValueError, KeyError, TypeError) as exc:
             raise SearchError(f"{path}:{number}: not a query line ({exc})") from None
+        lang = queries[-1]["lang"]
+        if lang is not None and lang not in LANGUAGES:
+            raise SearchError(f"{path}:{number}: unknown language {lang!r}; use one of {', '.join(LANGUAGES)} "
+                              "or leave \"lang\" out to detect it")
     return queries
+
+
+def unknown_articles(index, queries) -> list[str]:
+    """Return the relevant ids of ``queries`` that are not articles of ``index`` (a wrong ``--kb`` or a typo)."""
+    return sorted({r for q in queries for r in q["relevant"]} - set(index.ids))
 
 
 def ndcg(ranked: list[str], relevant: set[str], k: int = 10) -> float:

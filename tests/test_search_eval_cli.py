@@ -66,3 +66,20 @@ def test_bad_query_file_is_a_clean_error(tmp_path):
     (tmp_path / "q.jsonl").write_text("nope\n")
     result = CliRunner().invoke(main, ["eval", "--kb", str(kb), "--queries", str(tmp_path / "q.jsonl")])
     assert result.exit_code == 1 and "q.jsonl:1" in result.output
+
+
+def test_unknown_language_names_its_line(tmp_path):
+    kb = write_kb(tmp_path)
+    queries = write_jsonl(tmp_path / "q.jsonl", [QUERIES[0], {**QUERIES[1], "lang": "de"}])
+    result = CliRunner().invoke(main, ["eval", "--kb", str(kb), "--queries", str(queries)])
+    assert result.exit_code == 1
+    assert "q.jsonl:2: unknown language 'de'" in result.output
+
+
+def test_relevant_ids_missing_from_the_kb_are_reported(tmp_path):
+    kb = write_kb(tmp_path)
+    queries = write_jsonl(tmp_path / "q.jsonl", [*QUERIES, {"id": "q4", "query": "imprimante", "relevant": ["outlook/x.md"]}])
+    result = CliRunner().invoke(main, ["eval", "--kb", str(kb), "--queries", str(queries), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "1 relevant id(s) are not articles of" in result.stderr and "outlook/x.md" in result.stderr
+    assert json.loads(result.stdout)["in_scope"] == 3  # still measured: the warning explains the low figures
