@@ -160,15 +160,18 @@ def edits1(word: str) -> set[str]:
     )
 
 
+MIN_CORRECTED, MAX_CORRECTED = 6, 30
+
+
 def correct_term(term: str, known, rank, languages=("fr",)) -> str:
     """Return the known index term an unknown query term most likely stands for, or ``term``.
 
-    Only alphabetic terms of six letters or more are touched (short words have too many
-    neighbours): first a French elision typed without its apostrophe (``denvoi`` -> ``envoi``),
+    Only alphabetic terms of 6 to 30 letters are touched (short words have too many neighbours; longer
+    ones are pasted blobs, whose edits would cost seconds): first a French elision typed without its apostrophe (``denvoi`` -> ``envoi``),
     then the known term one edit away (Damerau-Levenshtein 1) with the lowest ``rank`` (idf, so
     the most frequent one).
     """
-    if term in known or not term.isalpha() or len(term) < 6:
+    if term in known or not term.isalpha() or not MIN_CORRECTED <= len(term) <= MAX_CORRECTED:
         return term
     if "fr" in languages:
         glued = _GLUED_ELISION.sub("", term)
