@@ -7,6 +7,8 @@ Prints Markdown tables (paste them into benchmarks/RESULTS.md).
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import os
 import random
 import sys
@@ -123,7 +125,16 @@ def synthetic_kb(eval_dir: Path, size: int, seed: int = 7) -> list[Article]:
 
 
 def rss_mb() -> float:
-    """Return this process's resident memory in MB."""
+    """Return this process's resident memory in MB, after handing freed memory back to the system.
+
+    Without the collection and glibc's ``malloc_trim`` the memory a previous engine freed stays resident
+    until some later allocation, and the next engine's growth came out negative.
+    """
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the figure is rougher, not wrong
+        pass
     with open(f"/proc/{os.getpid()}/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
