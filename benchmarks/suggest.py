@@ -1,4 +1,4 @@
-"""Benchmark Guichet's suggestions against the baselines, with ablations and a 20k scale run.
+"""Benchmark Guichet's suggestions against the baselines, with ablations, our own KB and a 20k scale run.
 
 Usage: ``.venv/bin/python benchmarks/suggest.py [--eval DIR] [--scale N] [--skip-scale]``.
 Prints Markdown tables (paste them into benchmarks/RESULTS.md).
@@ -77,6 +77,26 @@ def row(lang, name, report) -> str:
 def parent(query_id: str) -> str:
     """Return the dev query id a history line belongs to (``en-dev-001-h1`` -> ``en-dev-001``)."""
     return query_id.rsplit("-h", 1)[0]
+
+
+def kb_runs() -> list[str]:
+    """Run every engine on our own KB (``kb/``) with fresh employee phrasings (``benchmarks/kb-queries-*.jsonl``).
+
+    The phrasings were written without running the index and never used for tuning; technician-only articles
+    are left out of ``relevant`` (employees are never shown them), so a request only they solve is out of scope.
+    """
+    here = Path(__file__).resolve().parent
+    articles = load_articles(here.parent / "kb")
+    visible = [a for a in articles if a.audience == "employees"]
+    index, build_s = timed(lambda: build_index(articles))
+    rows = []
+    for lang in ("fr", "en"):
+        queries = read_queries(here / f"kb-queries-{lang}.jsonl")
+        for cls in BASELINES:
+            engine, seconds = timed(lambda: cls(visible, "fr"))  # the KB is French whatever the request
+            rows.append(row(lang, cls.name, eval_baseline(engine, queries, seconds)))
+        rows.append(row(lang, "**Guichet**", evaluate(index, queries, build_s=build_s)))
+    return rows
 
 
 def dev_runs(eval_dir: Path, lang: str) -> list[str]:
@@ -182,6 +202,11 @@ def main() -> None:
     for lang in ("en", "fr"):
         for line in dev_runs(eval_dir, lang):
             print(line, flush=True)
+    print("\n## Our own KB (kb/), fresh employee phrasings (benchmarks/kb-queries-*.jsonl)\n")
+    print("| lang | engine | " + " | ".join(COLUMNS) + " |")
+    print("|---|---|" + "---|" * len(COLUMNS))
+    for line in kb_runs():
+        print(line, flush=True)
     if not args.skip_scale:
         print(f"\n## Scale: synthetic KB of {args.scale:,} articles (EN+FR dev queries)\n")
         print("| engine | articles | build s | memory MB | p50 ms | p95 ms |\n|---|---|---|---|---|---|")
