@@ -6,7 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from .lemmas import base_form
+from .lemmas import base_form, written_out
 
 LANGUAGES = ("fr", "en")
 
@@ -48,7 +48,9 @@ ENGLISH_STOP = frozenset(
 # write « ne fonctionne pas », so « marche » is rare there, and a rare word the top article lacks made the
 # confidence drop (« le vpn ne marche pas » was abstained on while « le vpn ne se connecte pas » was answered).
 FRENCH_HELPDESK_STOP = frozenset("marche marchent marcher bug bugs bugue buggue beugue".split())
-STOP_WORDS = {"fr": FRENCH_STOP | FRENCH_HELPDESK_STOP, "en": ENGLISH_STOP}
+# Greetings and politeness carry no topic either (« bonjour, outlook plante, merci d'avance »).
+FRENCH_POLITE_STOP = frozenset("bonjour bonsoir merci svp stp slt cdt cordialement".split())
+STOP_WORDS = {"fr": FRENCH_STOP | FRENCH_HELPDESK_STOP | FRENCH_POLITE_STOP, "en": ENGLISH_STOP}
 _STEMMER_NAMES = {"fr": "french", "en": "english"}
 _CODE = re.compile(r"0x[0-9a-f]+|-?\d[\d.]*")
 
@@ -108,7 +110,8 @@ def _analyze(text: str, lang: str = "fr") -> list[str]:
     """
     stop = STOP_WORDS[lang]
     words, codes = [], []
-    for token in raw_tokens(fold(text)):
+    tokens = (word for token in raw_tokens(fold(text)) for word in written_out(token, lang))
+    for token in tokens:
         if token in stop or (len(token) < 2 and not token.isdigit()):
             continue
         if is_code(token):

@@ -65,6 +65,29 @@ def _table(spec: str) -> dict[str, str]:
 IRREGULAR = {"fr": _table(_FRENCH_VERBS)}
 
 
+# Abbreviations of office French and English, written out before stemming: employees type « mdp », « ordi »,
+# « appli », "pwd"; articles write « mot de passe », « ordinateur », « application », "password". A standard list
+# written before measuring, not read off any query set; forms a KB itself writes as the abbreviation (« visio »,
+# « wifi », "app") are left alone.
+_ABBREVIATIONS = {
+    "fr": {"mdp": "mot de passe", "mdps": "mot de passe", "ordi": "ordinateur", "ordis": "ordinateur",
+           "appli": "application", "applis": "application", "maj": "mise jour", "majs": "mise jour",
+           "pb": "probleme", "pbs": "probleme", "pbm": "probleme", "pj": "piece jointe", "pjs": "piece jointe",
+           "reu": "reunion", "compta": "comptabilite", "config": "configuration", "synchro": "synchronisation",
+           "admin": "administrateur", "rdv": "rendez", "dispo": "disponible", "perso": "personnel",
+           "tel": "telephone"},
+    "en": {"pw": "password", "pwd": "password", "passwd": "password", "acct": "account", "msg": "message",
+           "msgs": "messages", "config": "configuration", "admin": "administrator", "info": "information",
+           "mins": "minutes"},
+}
+
+
+def written_out(word: str, lang: str) -> list[str]:
+    """Return the words an abbreviation stands for (already folded), or ``[word]``."""
+    found = _ABBREVIATIONS.get(lang, {}).get(word)
+    return found.split() if found else [word]
+
+
 def base_form(word: str, lang: str) -> str:
     """Return the infinitive of an irregular ``word`` (already folded) in ``lang``, or ``word`` itself."""
     table = IRREGULAR.get(lang)

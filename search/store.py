@@ -30,7 +30,7 @@ from .errors import IndexNotReady, SearchError
 from .fields import FIELDS, Options
 from .history import HISTORY_FILE, read_history, write_history
 
-FORMAT = "guichet-suggest/4"
+FORMAT = "guichet-suggest/5"
 MANIFEST = "manifest.json"
 
 

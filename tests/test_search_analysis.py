@@ -49,6 +49,25 @@ def test_french_helpdesk_words_for_broken_are_not_terms():
     assert analyze("outlook bugue", "fr") == analyze("outlook", "fr")
 
 
+@pytest.mark.parametrize(("employee", "article", "lang"), [
+    ("mdp oublié", "mot de passe oublié", "fr"),
+    ("mon ordi rame", "mon ordinateur rame", "fr"),
+    ("l'appli plante", "l'application plante", "fr"),
+    ("la maj bloque", "la mise à jour bloque", "fr"),
+    ("forgot my pwd", "forgot my password", "en"),
+])
+def test_abbreviations_are_written_out(employee, article, lang):
+    assert analyze(employee, lang) == analyze(article, lang)
+
+
+def test_abbreviations_of_one_language_stay_in_it():
+    assert analyze("mdp", "en") == ["mdp"] and analyze("pwd", "fr") == ["pwd"]
+
+
+def test_greetings_are_not_terms():
+    assert analyze("Bonjour, outlook plante, merci d'avance svp", "fr") == analyze("outlook plante d'avance", "fr")
+
+
 def test_english_stemming():
     assert analyze("printers are printing", "en") == analyze("printer print", "en")
 
