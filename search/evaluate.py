@@ -86,7 +86,7 @@ def evaluate(index_or_builder, queries, *, audience: str = "employees", k: int =
     Returns:
         A dict with ``queries``, ``in_scope``, ``out_of_scope``, ``hit@1``, ``hit@5``,
         ``recall@1``, ``recall@5``, ``mrr@10``, ``ndcg@10``, ``answered@5``, ``answered_hit@5``,
-        ``correct@1``, ``false_suggestion_rate``, ``oos_auc``, ``threshold``, ``latency_ms_p50``,
+        ``correct@1``, ``false_suggestion_rate``, ``oos_auc``, ``threshold`` (per language), ``latency_ms_p50``,
         ``latency_ms_p95``, ``build_s`` and ``per_query`` details.
 
     Raises:
@@ -138,7 +138,7 @@ def evaluate(index_or_builder, queries, *, audience: str = "employees", k: int =
         "correct@1": round(correct_top / n_in, 4) if n_in else None,
         "false_suggestion_rate": round(false / n_out, 4) if n_out else None,
         "oos_auc": oos_auc(correct_scores, oos_scores),
-        "threshold": index.threshold,
+        "threshold": index.thresholds,
         "latency_ms_p50": round(float(np.percentile(latencies, 50)), 2),
         "latency_ms_p95": round(float(np.percentile(latencies, 95)), 2),
         "build_s": None if build_s is None else round(build_s, 2),

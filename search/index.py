@@ -70,7 +70,7 @@ class SuggestionIndex:
         self._spelling: dict[str, str] = {}
         self.all_history = list(history or [])
         self.history = HistorySignal.fit(self, usable(self.all_history, set(self.ids)))
-        self.threshold = options_threshold(options)
+        self.thresholds = options_thresholds(options)
         self.built_at = time.time()
 
     def __len__(self) -> int:
@@ -129,7 +129,7 @@ class SuggestionIndex:
         if not text.strip():
             return SuggestResult([], True, 0.0, lang)
         ranking = self.rank(text, audience=audience)
-        if ranking.confidence < self.threshold:
+        if ranking.confidence < self.threshold(lang):
             return SuggestResult([], True, ranking.confidence, lang)
         terms = set(self.query_terms(text))
         out = []
@@ -144,16 +144,21 @@ class SuggestionIndex:
                                   marks, doc.category))
         return SuggestResult(out, False, ranking.confidence, lang)
 
+    def threshold(self, lang: str | None = None, text: str = "") -> float:
+        """Return the abstention threshold of a request in ``lang``, detected from ``text`` when not given."""
+        lang = lang or detect_language(text, default=self.lang)
+        return self.thresholds.get(lang, max(self.thresholds.values()))
+
     def with_history(self, history: list[Resolution]) -> SuggestionIndex:
         """Return a copy of this index using ``history`` (only reviewed pairs count)."""
         return SuggestionIndex(self.docs, self.parts, self.options, history)
 
 
-def options_threshold(options: Options) -> float:
-    """Return the abstention threshold on the top confidence."""
-    from .fusion import DEFAULT_THRESHOLD
+def options_thresholds(options: Options) -> dict[str, float]:
+    """Return the abstention threshold of each request language (``Options.threshold`` sets them all)."""
+    from .fusion import THRESHOLDS
 
-    return DEFAULT_THRESHOLD if options.threshold is None else options.threshold
+    return dict(THRESHOLDS) if options.threshold is None else {lang: options.threshold for lang in THRESHOLDS}
 
 
 def build_index(articles, *, history: list[Resolution] | None = None, **options) -> SuggestionIndex:

@@ -43,7 +43,26 @@ def test_abstains_when_nothing_fits(articles):
     index = build_index(articles)
     result = index.suggest("ma chaise de bureau est cassée")
     assert result.abstained and result.suggestions == []
-    assert result.confidence < index.threshold
+    assert result.confidence < index.threshold("fr")
+
+
+def test_threshold_follows_the_request_language_unless_set(articles):
+    """The French and English operating points differ (search/fusion.THRESHOLDS); an explicit threshold sets both."""
+    from search.fusion import THRESHOLDS
+
+    index = build_index(articles)
+    assert (index.threshold("fr"), index.threshold("en")) == (THRESHOLDS["fr"], THRESHOLDS["en"])
+    assert index.threshold(text="outlook keeps asking for my password") == THRESHOLDS["en"]  # detected
+    assert build_index(articles, threshold=0.3).thresholds == {lang: 0.3 for lang in THRESHOLDS}
+
+
+def test_the_request_language_decides_abstention(articles):
+    index = build_index(articles)
+    text = "Outlook me demande mon mot de passe en boucle"
+    confidence = index.suggest(text).confidence
+    index.thresholds = {"fr": confidence - 0.01, "en": confidence + 0.01}
+    assert not index.suggest(text, lang="fr").abstained
+    assert index.suggest(text, lang="en").abstained
 
 
 def test_confident_answer_is_shown_by_default(articles):

@@ -50,14 +50,14 @@ def index():
 @pytest.mark.parametrize(("text", "expected"), IN_SCOPE)
 def test_employee_phrasing_finds_its_article(index, text, expected):
     result = index.suggest(text)
-    assert not result.abstained, f"abstained (confidence {result.confidence:.2f} < {index.threshold})"
+    assert not result.abstained, f"abstained (confidence {result.confidence:.2f} < {index.threshold('fr')})"
     assert expected in [s.id for s in result.suggestions[:3]]
 
 
 @pytest.mark.parametrize("text", ["le vpn ne marche pas", "le vpn bugue"])
 def test_a_request_that_only_says_broken_gets_its_topic(index, text):
     result = index.suggest(text)
-    assert not result.abstained, f"abstained (confidence {result.confidence:.2f} < {index.threshold})"
+    assert not result.abstained, f"abstained (confidence {result.confidence:.2f} < {index.threshold('fr')})"
     assert all(s.category == "reseau-vpn" for s in result.suggestions[:2])
 
 

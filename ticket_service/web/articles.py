@@ -74,4 +74,5 @@ def standing(text: str, article_ids: list[str]) -> dict | None:
         return None
     top = [index.docs[num].id for num, _, _ in ranking.top(10)]
     ranks = [top.index(a) + 1 for a in article_ids if a in top]
-    return {"rank": min(ranks) if ranks else None, "shown": ranking.confidence >= index.threshold}
+    shown = ranking.confidence >= index.threshold(text=text[:2000])
+    return {"rank": min(ranks) if ranks else None, "shown": shown}
