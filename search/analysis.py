@@ -170,9 +170,9 @@ def correct_term(term: str, known, rank, languages=("fr",)) -> str:
     """Return the known index term an unknown query term most likely stands for, or ``term``.
 
     Only alphabetic terms of 6 to 30 letters are touched (short words have too many neighbours; longer
-    ones are pasted blobs, whose edits would cost seconds): first a French elision typed without its apostrophe (``denvoi`` -> ``envoi``),
-    then the known term one edit away (Damerau-Levenshtein 1) with the lowest ``rank`` (idf, so
-    the most frequent one).
+    ones are pasted blobs, whose edits would cost seconds): first a French elision typed without its
+    apostrophe (``denvoi`` -> ``envoi``), then the known term one edit away (Damerau-Levenshtein 1) with
+    the lowest ``rank`` (idf, so the most frequent one).
     """
     if term in known or not term.isalpha() or not MIN_CORRECTED <= len(term) <= MAX_CORRECTED:
         return term

@@ -140,7 +140,6 @@ def eval_command(kb_dir: Path, queries_path: Path, history_path: Path | None, as
                  lenient: bool):
     """Measure the suggestions of KB_DIR on labelled queries."""
     import json
-
     import time
 
     from .evaluate import evaluate, read_queries, unknown_articles
