@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .analysis import LANGUAGES
 from .errors import SearchError
 
 
@@ -19,8 +20,6 @@ def read_queries(path: Path | str) -> list[dict]:
         SearchError: when a line is not JSON, lacks ``query``/``relevant``, or names a language the index
             does not analyse.
     """
-    from .analysis import LANGUAGES
-
     queries = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
