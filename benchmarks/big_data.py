@@ -24,7 +24,7 @@ from sqlalchemy import select, update  # noqa: E402
 from tshelpers import ROLES  # noqa: E402
 from web_fixtures import Browser, migrated_app  # noqa: E402
 
-from ticket_service.models import Person, Ticket  # noqa: E402
+from ticket_service.store.models import Person, Ticket  # noqa: E402
 
 # (who, path, budget p95 ms, what the catalogue calls it)
 PAGES = [

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, insert, select
 
-from ticket_service.models import Comment, HelpEvent, Person, Ticket, TicketEvent, searchable_text
+from ticket_service.store.models import Comment, HelpEvent, Person, Ticket, TicketEvent, searchable_text
 
 CATEGORIES = ["poste-de-travail", "impression", "messagerie", "reseau-vpn", "comptes-acces", "logiciels-metier",
               "telephonie-visio", "securite", "arrivees-departs"]

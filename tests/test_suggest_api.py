@@ -6,7 +6,7 @@ import pytest
 
 from guichet_testing import copy_fixture_project, mkdocs_build
 from ticket_service import create_app
-from ticket_service.db import Database, upgrade
+from ticket_service.store.db import Database, upgrade
 
 pytestmark = pytest.mark.slow
 
@@ -139,8 +139,8 @@ def test_a_client_asking_faster_than_anyone_types_gets_429(project, tmp_path):
     assert other.status_code == 200
     from sqlalchemy import select
 
-    from ticket_service.demo import ensure_people
-    from ticket_service.models import Person
+    from ticket_service.demo.tickets import ensure_people
+    from ticket_service.store.models import Person
 
     with app.app_context(), app.extensions["guichet_db"].write() as db:
         ensure_people(db, "mot-de-passe-de-test", "pbkdf2:sha256:1000")

@@ -8,17 +8,18 @@ from pathlib import Path
 
 from flask import Flask
 
-from .settings import DEFAULTS
+from ticket_service.settings import DEFAULTS
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure the application; refuse to start on a misconfigured or unmigrated database."""
     app = build_app(test_config)
     if app.config["VERIFY_DATABASE"]:
-        from . import db
+        from ticket_service.runtime import get_database
+        from ticket_service.store.db import check_schema, check_storage
 
-        db.check_storage(db.get_database(app), bool(app.config["ALLOW_ASYNC_COMMIT"]))
-        db.check_schema(db.get_database(app))
+        check_storage(get_database(app), bool(app.config["ALLOW_ASYNC_COMMIT"]))
+        check_schema(get_database(app))
     return app
 
 
@@ -38,25 +39,10 @@ def build_app(test_config: dict | None = None) -> Flask:
     if not app.config["MAX_CONTENT_LENGTH"]:
         app.config["MAX_CONTENT_LENGTH"] = int(app.config["ATTACHMENT_MAX_BYTES"]) + 1024 * 1024
 
-    from . import api, auth, context, db, errors, health, site, suggest
+    from ticket_service import http, runtime
 
-    errors.init_app(app)
-    context.init_app(app)  # validates helpdesk.yml: a broken file stops here with the key and the fix
-    db.init_app(app)
-    auth.init_app(app)
-    app.register_blueprint(health.bp)
-    api.init_app(app)
-    suggest.init_app(app)
-    # Pages (issue 6): languages, security headers on every non-API response, desk/portal/sign-in blueprints.
-    from . import i18n, security_headers, web
-
-    i18n.init_app(app)
-    security_headers.init_app(app)
-    web.init_app(app)
-    from . import help_sessions  # issue 5: help-session events, deflection metrics, no-JS request form, banner cache
-
-    help_sessions.init_app(app)
-    app.register_blueprint(site.bp)  # last: its catch-all route serves the built site
+    runtime.init_app(app)  # validates helpdesk.yml: a broken file stops here with the key and the fix
+    http.init_app(app)
     return app
 
 

@@ -1,5 +1,5 @@
 """Run ``python -m ticket_service`` as the ``guichet`` command."""
 
-from .cli import main
+from ticket_service.cli import main
 
 main(prog_name="guichet")

@@ -9,7 +9,7 @@ import click
 from search import SearchError, scaffold_article
 from search.cli import resolve_config, run_check
 
-from .settings import PROJECT_ROOT
+from ticket_service.settings import PROJECT_ROOT
 
 KB_OPTION = click.option(
     "--kb", "kb_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -59,9 +59,10 @@ def kb_new(kb_dir: Path, title: str, category: str, article_type: str, audience:
 
 def _app(verify: bool = True):
     """Build the app from instance config and GUICHET_* env; policy or storage problems become one-line errors."""
-    from . import build_app
-    from .db import StorageError, check_schema, check_storage, get_database
-    from .policies import PolicyError
+    from ticket_service import build_app
+    from ticket_service.store.db import StorageError, check_schema, check_storage
+    from ticket_service.runtime import get_database
+    from ticket_service.domain.policies import PolicyError
 
     try:
         app = build_app()
@@ -83,7 +84,8 @@ def db():
 @db.command("upgrade")
 def db_upgrade():
     """Create or migrate the database to the latest schema (safe to run every start)."""
-    from .db import check_storage, current_revision, get_database, head_revision, upgrade
+    from ticket_service.store.db import check_storage, current_revision, head_revision, upgrade
+    from ticket_service.runtime import get_database
 
     app = _app(verify=False)
     database = get_database(app)
@@ -98,8 +100,9 @@ def db_upgrade():
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 def db_backup(target: Path):
     """Write a consistent copy of the live SQLite database to TARGET (safe while the service runs)."""
-    from .backup import backup_sqlite
-    from .db import StorageError, get_database
+    from ticket_service.store.backup import backup_sqlite
+    from ticket_service.store.db import StorageError
+    from ticket_service.runtime import get_database
 
     try:
         tickets = backup_sqlite(get_database(_app()), target)
@@ -117,9 +120,9 @@ def demo():
 @demo.command("load")
 def demo_load():
     """Load « Ferrand & Associés »: people, groups and a month of tickets (idempotent)."""
-    from .context import get_ctx
-    from .db import get_database
-    from .demo import load_demo
+    from ticket_service.runtime import get_ctx
+    from ticket_service.runtime import get_database
+    from ticket_service.demo.tickets import load_demo
 
     app = _app()
     with app.app_context(), get_database(app).write() as session:
@@ -144,9 +147,9 @@ def users_add(email: str, name: str, role: str, site: str | None, password: str)
     """Create a local account (technicians' levels and groups come from helpdesk.yml)."""
     from sqlalchemy import func, select
 
-    from .auth import hash_password
-    from .db import get_database
-    from .models import Person
+    from ticket_service.auth.identity import hash_password
+    from ticket_service.runtime import get_database
+    from ticket_service.store.models import Person
 
     app = _app()
     with app.app_context(), get_database(app).write() as session:
@@ -163,8 +166,8 @@ def users_disable(email: str):
     """Disable an account and end all its sessions and tokens at once."""
     from sqlalchemy import func, select, update
 
-    from .db import get_database
-    from .models import ApiToken, Person
+    from ticket_service.runtime import get_database
+    from ticket_service.store.models import ApiToken, Person
 
     app = _app()
     with get_database(app).write() as session:
@@ -184,9 +187,9 @@ def users_token(email: str, name: str):
     """Create an API token for an integration (shown once; only its hash is stored)."""
     from sqlalchemy import func, select
 
-    from .auth import hash_token, new_api_token
-    from .db import get_database
-    from .models import ApiToken, Person
+    from ticket_service.auth.identity import hash_token, new_api_token
+    from ticket_service.runtime import get_database
+    from ticket_service.store.models import ApiToken, Person
 
     app = _app()
     token = new_api_token()
@@ -206,9 +209,9 @@ def tickets():
 @tickets.command("autoclose")
 def tickets_autoclose():
     """Close resolved tickets left unanswered past auto_close_business_days (run it hourly from cron)."""
-    from .context import get_ctx
-    from .db import get_database
-    from .lifecycle import auto_close
+    from ticket_service.runtime import get_ctx
+    from ticket_service.runtime import get_database
+    from ticket_service.domain.transitions import auto_close
 
     app = _app()
     with app.app_context(), get_database(app).write() as session:
@@ -221,9 +224,9 @@ def _start_auto_close(app, every: float = 600.0) -> None:
     import logging
     import threading
 
-    from .context import get_ctx
-    from .db import get_database
-    from .lifecycle import auto_close
+    from ticket_service.runtime import get_ctx
+    from ticket_service.runtime import get_database
+    from ticket_service.domain.transitions import auto_close
 
     def loop():
         while not stop.wait(every):
@@ -245,8 +248,8 @@ def serve(host: str, port: int, threads: int):
     """Serve the site and the ticket service with waitress (refuses an unmigrated database)."""
     from waitress import serve as waitress_serve
 
-    from .attachments import sweep_orphans
-    from .db import get_database
+    from ticket_service.store.files import sweep_orphans
+    from ticket_service.runtime import get_database
 
     app = _app()
     with app.app_context(), get_database(app).write() as session:
@@ -268,8 +271,8 @@ def _warm_suggestions(app) -> None:
 
 def _publish_learned(app) -> Path | None:
     """Write the approved past requests beside the index (a fresh build folder has none yet)."""
-    from .db import get_database
-    from .learning import publish
+    from ticket_service.runtime import get_database
+    from ticket_service.domain.learning import publish
 
     try:
         with get_database(app).reader() as session:
@@ -287,8 +290,8 @@ def learning():
 @learning.command("publish")
 def learning_publish():
     """Write the approved pairs into the index folder's history.jsonl (done by serve and by each decision)."""
-    from .db import get_database
-    from .learning import approved
+    from ticket_service.runtime import get_database
+    from ticket_service.domain.learning import approved
 
     app = _app()
     path = _publish_learned(app)
@@ -318,9 +321,9 @@ def report_deflection(since, until, window_hours, as_json, as_csv):
     import json
     from datetime import timedelta
 
-    from .db import get_database
-    from .deflection_report import deflection_report, render_csv, render_table, to_json
-    from .models import UTC
+    from ticket_service.runtime import get_database
+    from ticket_service.reports.deflection import deflection_report, render_csv, render_table, to_json
+    from ticket_service.store.models import UTC
 
     if as_json and as_csv:
         raise click.UsageError("Choose one of --json and --csv.")
@@ -347,8 +350,8 @@ def events():
 @click.option("--days", type=click.IntRange(0, 3650), help="Retention in days (default: QUERY_RETENTION_DAYS).")
 def events_purge(days):
     """Blank typed query texts and feedback reasons older than the retention (run it daily from cron)."""
-    from .db import get_database
-    from .events import purge
+    from ticket_service.runtime import get_database
+    from ticket_service.domain.help_events import purge
 
     app = _app()
     days = int(app.config["QUERY_RETENTION_DAYS"]) if days is None else days

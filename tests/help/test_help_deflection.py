@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ticket_service.deflection import Event, TicketFact, classify_sessions, compute, normalise_query
+from ticket_service.domain.deflection import Event, TicketFact, classify_sessions, compute, normalise_query
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
 H = timedelta(hours=1)

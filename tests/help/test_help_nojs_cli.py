@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from sqlalchemy import inspect, select
 
 from ticket_service.cli import main as guichet
-from ticket_service.db import Database, upgrade
-from ticket_service.events import purge
-from ticket_service.models import HelpEvent, Ticket, utcnow
+from ticket_service.store.db import Database, upgrade
+from ticket_service.domain.help_events import purge
+from ticket_service.store.models import HelpEvent, Ticket, utcnow
 from help_fixtures import api, app, database, db_url, users  # noqa: F401  (fixtures)
 from tshelpers import PASSWORD, ROLES
 
@@ -104,7 +104,7 @@ def test_report_command_table_json_csv(db_url, tmp_path):
 def test_migration_0002_goes_down_and_up_again(db_url):
     from alembic import command
 
-    from ticket_service.db import _alembic_config
+    from ticket_service.store.db import _alembic_config
 
     database = Database(db_url)
     try:

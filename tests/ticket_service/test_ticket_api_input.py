@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from ticket_service.models import Ticket
+from ticket_service.store.models import Ticket
 from tshelpers import new_ticket
 
 SETTINGS = settings(max_examples=60, deadline=None, database=None,

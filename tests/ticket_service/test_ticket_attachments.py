@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from ticket_service.models import Attachment
+from ticket_service.store.models import Attachment
 from tshelpers import new_ticket
 
 
@@ -113,7 +113,7 @@ def test_no_idor_and_internal_files_stay_internal(app, api, ticket):
 
 
 def test_startup_sweep_removes_orphans_and_keeps_referenced_files(app, api, database, ticket):
-    from ticket_service.attachments import sweep_orphans
+    from ticket_service.store.files import sweep_orphans
 
     kept = upload(api("employee_a"), ticket["id"], b"garde-moi", "garde.txt").get_json()
     folder = Path(app.config["ATTACHMENTS_DIR"])

@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from sqlalchemy import event, select
 
 from ticket_service import create_app
-from ticket_service.auth import hash_token
+from ticket_service.auth.identity import hash_token
 from ticket_service.cli import main as guichet
-from ticket_service.db import Database, StorageError, check_schema, check_storage, upgrade
-from ticket_service.demo import ensure_people
-from ticket_service.models import ApiToken, Person
+from ticket_service.store.db import Database, StorageError, check_schema, check_storage, upgrade
+from ticket_service.demo.tickets import ensure_people
+from ticket_service.store.models import ApiToken, Person
 from tshelpers import FAST_HASH, PASSWORD, ROLES, Api, app_config
 
 
@@ -87,15 +87,15 @@ def test_login_rate_limit_per_account(db_url, tmp_path):
 def test_parallel_wrong_passwords_are_counted_atomically(db_url, tmp_path):
     limited = create_app(app_config(db_url, tmp_path, LOGIN_MAX_FAILURES=5))
     calls = []
-    from ticket_service import auth
+    from ticket_service.auth import identity
 
-    original = auth.check_password_hash
+    original = identity.check_password_hash
 
     def counting(*args):
         calls.append(1)
         return original(*args)
 
-    auth.check_password_hash = counting
+    identity.check_password_hash = counting
     try:
         clients = [Api(limited) for _ in range(20)]
         barrier = threading.Barrier(20)
@@ -111,7 +111,7 @@ def test_parallel_wrong_passwords_are_counted_atomically(db_url, tmp_path):
             t.join()
         assert len(calls) <= 5
     finally:
-        auth.check_password_hash = original
+        identity.check_password_hash = original
         limited.extensions["guichet_db"].dispose()
 
 

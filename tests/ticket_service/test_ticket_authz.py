@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ticket_service.api import PERMISSIONS
+from ticket_service.http.api import PERMISSIONS
 from tshelpers import PASSWORD, Api, new_ticket
 
 ROLES = ("anonymous", "employee_a", "employee_b", "approver", "n1", "admin")

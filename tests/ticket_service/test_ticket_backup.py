@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from ticket_service import create_app
-from ticket_service.backup import backup_sqlite
+from ticket_service.store.backup import backup_sqlite
 from ticket_service.cli import main as guichet
-from ticket_service.db import StorageError
+from ticket_service.store.db import StorageError
 from tshelpers import Api, app_config, new_ticket
 
 

@@ -7,8 +7,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from ticket_service.cli import main as guichet
-from ticket_service.db import Database
-from ticket_service.models import Person, Ticket
+from ticket_service.store.db import Database
+from ticket_service.store.models import Person, Ticket
 from tshelpers import make_database_url
 
 
@@ -75,8 +75,8 @@ def test_users_add_disable_and_token(env):
 def test_demo_offers_pairs_to_review_and_learning_publish_writes_the_approved_ones(env, tmp_path):
     import json
 
-    from ticket_service.learning import candidates
-    from ticket_service.models import LearnedPair
+    from ticket_service.domain.learning import candidates
+    from ticket_service.store.models import LearnedPair
 
     run(env, "db", "upgrade")
     run(env, "demo", "load")

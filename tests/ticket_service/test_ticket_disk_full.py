@@ -16,8 +16,8 @@ from sqlalchemy import select
 import servers
 from test_ticket_durability import free_port, start_server
 from test_ticket_upload_crash import headers, multipart
-from ticket_service.db import Database
-from ticket_service.models import Attachment, Ticket
+from ticket_service.store.db import Database
+from ticket_service.store.models import Attachment, Ticket
 from tshelpers import ROOT, add_api_token
 
 TOKEN = "gct_disk-full-" + uuid.uuid4().hex

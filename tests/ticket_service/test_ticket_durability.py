@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 import servers
 from servers import free_port
-from ticket_service.auth import hash_token
-from ticket_service.db import Database
-from ticket_service.models import ApiToken, Person, Ticket
+from ticket_service.auth.identity import hash_token
+from ticket_service.store.db import Database
+from ticket_service.store.models import ApiToken, Person, Ticket
 from tshelpers import ROLES, ROOT
 
 TOKEN = "gct_durabilite-" + uuid.uuid4().hex

@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy import func, select
 
-from ticket_service.models import Ticket
+from ticket_service.store.models import Ticket
 from tshelpers import Api
 
 BODY = {"title": "Double clic sur Envoyer", "description": "Le formulaire est parti deux fois ?"}

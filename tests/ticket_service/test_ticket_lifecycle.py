@@ -7,14 +7,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from ticket_service import lifecycle
-from ticket_service.approvals import decide
-from ticket_service.models import Person, Ticket, TicketEvent
+from ticket_service.domain import transitions
+from ticket_service.domain.approvals import decide
+from ticket_service.store.models import Person, Ticket, TicketEvent
 from tshelpers import new_ticket
 
 STATES = ("new", "in_progress", "waiting", "awaiting_approval", "resolved", "closed", "rejected", "cancelled")
 
-# The specification, written independently of lifecycle.TRANSITIONS: (from, to) → (as requester, as technician).
+# The specification, written independently of transitions.TRANSITIONS: (from, to) → (as requester, as technician).
 # Every pair not listed must answer 409 to both.
 EXPECTED = {
     ("new", "in_progress"): (403, 200),
@@ -53,14 +53,14 @@ def make_in_state(app, database, users, state: str) -> int:
         data = {"title": f"Ticket en état {state}", "description": "Préparé pour le test.", "type": kind}
         if kind == "access_request":
             data["catalogue_item"] = "dossier-comptabilite"
-        ticket = lifecycle.create_ticket(db, ctx, requester, data)
+        ticket = transitions.create_ticket(db, ctx, requester, data)
         path = {"new": [], "in_progress": ["in_progress"], "waiting": ["in_progress", "waiting"],
                 "resolved": ["in_progress", "resolved"], "closed": ["in_progress", "resolved", "closed"],
                 "cancelled": ["cancelled"], "awaiting_approval": [], "rejected": []}[state]
         for step in path:
             actor = requester if step in ("closed", "cancelled") else tech
             extra = {"note": "Résolu pour le test.", "kb_gap": True} if step == "resolved" else {}
-            lifecycle.transition(db, ctx, ticket, actor, step, **extra)
+            transitions.transition(db, ctx, ticket, actor, step, **extra)
         if state == "rejected":
             decide(db, ctx, ticket, db.get(Person, users["approver"]), "rejected", "non")
         assert ticket.status == state
@@ -89,9 +89,9 @@ def test_state_machine_table(app, database, users, api, frm):
 
 def test_the_specification_matches_the_code():
     human = {pair for pair, codes in EXPECTED.items() if 200 in codes}
-    code = {pair for pair, who in lifecycle.TRANSITIONS.items() if who - {lifecycle.SYSTEM}}
+    code = {pair for pair, who in transitions.TRANSITIONS.items() if who - {transitions.SYSTEM}}
     assert human == code
-    assert set(EXPECTED) == set(lifecycle.TRANSITIONS)
+    assert set(EXPECTED) == set(transitions.TRANSITIONS)
 
 
 def test_resolving_requires_a_note_and_articles_or_the_kb_gap_flag(app, api):
@@ -182,13 +182,13 @@ def test_auto_close_after_the_configured_business_days(app, database, users):
     resolved_at = datetime(2026, 12, 23, 10, 0, tzinfo=timezone.utc)  # Wednesday; 25/12 and 01/01 are holidays
     with database.write() as db:
         requester, tech = db.get(Person, users["employee_a"]), db.get(Person, users["n1"])
-        ticket = lifecycle.create_ticket(db, ctx, requester, {"title": "Souris", "description": "Ne marche plus."},
+        ticket = transitions.create_ticket(db, ctx, requester, {"title": "Souris", "description": "Ne marche plus."},
                                          now=resolved_at - timedelta(hours=1))
-        lifecycle.transition(db, ctx, ticket, tech, "resolved", now=resolved_at, note="Piles changées.", kb_gap=True)
+        transitions.transition(db, ctx, ticket, tech, "resolved", now=resolved_at, note="Piles changées.", kb_gap=True)
         ticket_id = ticket.id
     with database.write() as db:  # 5 business days: 23, 24, 28, 29, 30 December → due 31/12 10:00 UTC
-        assert ticket_id not in lifecycle.auto_close(db, ctx, now=datetime(2026, 12, 31, 9, 59, tzinfo=timezone.utc))
-        assert ticket_id in lifecycle.auto_close(db, ctx, now=datetime(2026, 12, 31, 10, 0, tzinfo=timezone.utc))
+        assert ticket_id not in transitions.auto_close(db, ctx, now=datetime(2026, 12, 31, 9, 59, tzinfo=timezone.utc))
+        assert ticket_id in transitions.auto_close(db, ctx, now=datetime(2026, 12, 31, 10, 0, tzinfo=timezone.utc))
         ticket = db.get(Ticket, ticket_id)
         assert ticket.status == "closed" and ticket.first_contact_resolution is True
         event = db.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id.desc())).first()

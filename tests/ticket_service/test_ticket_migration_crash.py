@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from ticket_service.db import Database, check_schema, head_revision, upgrade
+from ticket_service.store.db import Database, check_schema, head_revision, upgrade
 from tshelpers import ROOT
 
 

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 import servers
 from test_ticket_durability import free_port
-from ticket_service.db import Database
-from ticket_service.models import Ticket
+from ticket_service.store.db import Database
+from ticket_service.store.models import Ticket
 from tshelpers import ROOT, add_api_token
 
 pytestmark = pytest.mark.slow

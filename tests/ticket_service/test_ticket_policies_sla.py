@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from ticket_service import create_app, lifecycle
-from ticket_service.business_calendar import BusinessCalendar
-from ticket_service.models import Person, Ticket
-from ticket_service.policies import PolicyError, load_policies
+from ticket_service import create_app
+from ticket_service.domain import transitions
+from ticket_service.domain.calendar import BusinessCalendar
+from ticket_service.store.models import Person, Ticket
+from ticket_service.domain.policies import PolicyError, load_policies
 from tshelpers import ROOT
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -117,23 +118,23 @@ def test_sla_due_times_pause_in_waiting_and_flag_breaches(app, database, users):
     created = paris(2026, 12, 21, 9, 0).astimezone(UTC)  # Monday; P3 = 4 h first response, 24 h resolution
     with database.write() as db:
         requester, tech = db.get(Person, users["employee_a"]), db.get(Person, users["n1"])
-        ticket = lifecycle.create_ticket(db, ctx, requester, {"title": "Clavier", "description": "Touches mortes.",
+        ticket = transitions.create_ticket(db, ctx, requester, {"title": "Clavier", "description": "Touches mortes.",
                                                               "impact": "low", "urgency": "high"}, now=created)
         assert ticket.priority == "P3"
         assert ticket.first_response_due == paris(2026, 12, 21, 13, 0).astimezone(UTC)
         # 24 business hours: Mon 9 h + Tue 9.5 h + Wed 5.5 h → Wed 23/12 14:00
         assert ticket.resolution_due == paris(2026, 12, 23, 14, 0).astimezone(UTC)
-        lifecycle.transition(db, ctx, ticket, tech, "in_progress", now=paris(2026, 12, 21, 10, 0).astimezone(UTC))
-        lifecycle.transition(db, ctx, ticket, tech, "waiting", now=paris(2026, 12, 22, 10, 0).astimezone(UTC))
+        transitions.transition(db, ctx, ticket, tech, "in_progress", now=paris(2026, 12, 21, 10, 0).astimezone(UTC))
+        transitions.transition(db, ctx, ticket, tech, "waiting", now=paris(2026, 12, 22, 10, 0).astimezone(UTC))
         assert ticket.resolution_due is None  # paused
         # resumed after Christmas: waited Tue 10:00 → Mon 28/12 10:00 = 8 + 9.5 + 9.5 (25th off, weekend) + 1.5 h
-        lifecycle.transition(db, ctx, ticket, requester, "in_progress", now=paris(2026, 12, 28, 10, 0).astimezone(UTC))
+        transitions.transition(db, ctx, ticket, requester, "in_progress", now=paris(2026, 12, 28, 10, 0).astimezone(UTC))
         assert ticket.paused_seconds == 28.5 * 3600
         # due = 24 + 28.5 = 52.5 business hours after creation → Tue 29/12 14:00; at risk from 18 + 28.5 h → Mon 28/12 17:30
         assert ticket.resolution_due == paris(2026, 12, 29, 14, 0).astimezone(UTC)
         assert ticket.resolution_at_risk == paris(2026, 12, 28, 17, 30).astimezone(UTC)
         ticket_id = ticket.id
-    from ticket_service.sla import sla_view
+    from ticket_service.domain.sla import sla_view
 
     with database.reader() as db:
         ticket = db.get(Ticket, ticket_id)
@@ -150,7 +151,7 @@ def test_sla_filters_in_queries(app, database, users, api):
     ctx = app.extensions["guichet_context"]
     with database.write() as db:
         requester = db.get(Person, users["employee_b"])
-        old = lifecycle.create_ticket(db, ctx, requester, {"title": "Vieux ticket", "description": "Oublié.",
+        old = transitions.create_ticket(db, ctx, requester, {"title": "Vieux ticket", "description": "Oublié.",
                                                            "impact": "high", "urgency": "high"},
                                       now=datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
         old_id = old.id

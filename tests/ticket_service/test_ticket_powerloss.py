@@ -21,10 +21,10 @@ import uuid
 import pytest
 
 from test_ticket_durability import free_port
-from ticket_service.auth import hash_token
-from ticket_service.db import Database, upgrade
-from ticket_service.demo import ensure_people
-from ticket_service.models import ApiToken, Person
+from ticket_service.auth.identity import hash_token
+from ticket_service.store.db import Database, upgrade
+from ticket_service.demo.tickets import ensure_people
+from ticket_service.store.models import ApiToken, Person
 from tshelpers import FAST_HASH, PASSWORD, ROLES, ROOT
 
 TOKEN = "gct_powerloss-" + uuid.uuid4().hex

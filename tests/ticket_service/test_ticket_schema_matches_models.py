@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from ticket_service.db import Database
-from ticket_service.models import Base
+from ticket_service.store.db import Database
+from ticket_service.store.models import Base
 
 
 def test_migrated_database_matches_the_models(db_url):

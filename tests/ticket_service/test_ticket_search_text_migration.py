@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from tshelpers import make_database_url
 
-from ticket_service.db import Database, upgrade
+from ticket_service.store.db import Database, upgrade
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])

@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import select
 
 from test_ticket_durability import free_port, start_server
-from ticket_service.db import Database
-from ticket_service.models import Attachment
+from ticket_service.store.db import Database
+from ticket_service.store.models import Attachment
 from tshelpers import add_api_token
 
 TOKEN = "gct_upload-crash-" + uuid.uuid4().hex

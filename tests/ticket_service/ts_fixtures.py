@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ticket_service.db import Database, upgrade
-from ticket_service.demo import ensure_people
+from ticket_service.store.db import Database, upgrade
+from ticket_service.demo.tickets import ensure_people
 from tshelpers import FAST_HASH, PASSWORD, ROLES, Api, make_database_url
 
 
@@ -32,7 +32,7 @@ def users(database) -> dict[str, int]:
     """Map test role names to person ids."""
     from sqlalchemy import select
 
-    from ticket_service.models import Person
+    from ticket_service.store.models import Person
 
     with database.reader() as session:
         ids = dict(session.execute(select(Person.email, Person.id)).all())

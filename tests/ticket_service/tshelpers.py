@@ -103,9 +103,9 @@ def add_api_token(db_url: str, token: str, role: str = "employee_b", name: str =
     """Give the person of ``role`` an API token (stored hashed), for tests that talk to a real server."""
     from sqlalchemy import select
 
-    from ticket_service.auth import hash_token
-    from ticket_service.db import Database
-    from ticket_service.models import ApiToken, Person
+    from ticket_service.auth.identity import hash_token
+    from ticket_service.store.db import Database
+    from ticket_service.store.models import ApiToken, Person
 
     database = Database(db_url)
     try:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from web_fixtures import Browser, app, browser, ids  # noqa: F401  (fixtures)
 from tshelpers import PASSWORD, ROLES
 
-from ticket_service.web.common import safe_next
+from ticket_service.http.web.common import safe_next
 
 EVIL_NEXT = ["//evil.com", "/\\evil.com", "\\\\evil.com", "https://evil.com/", "http:evil.com", "https:evil.com",
              "javascript:alert(1)", "%2F%2Fevil.com", "/\r\nSet-Cookie: x=1", "/ /evil.com", "//evil.com/mes-demandes",

@@ -8,7 +8,7 @@ import pytest
 from web_fixtures import app, browser, ids, new_ticket  # noqa: F401  (fixtures)
 from sqlalchemy import select
 
-from ticket_service.models import ArticleLink, Ticket, TicketLink
+from ticket_service.store.models import ArticleLink, Ticket, TicketLink
 
 
 def _ticket(app, ticket_id):

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from web_fixtures import app, browser  # noqa: F401  (fixtures)
 from tshelpers import ROLES
 
-from ticket_service import lifecycle
-from ticket_service.context import get_ctx
-from ticket_service.models import Person
-from ticket_service.web.desk import PAGE_SIZE
+from ticket_service.domain import transitions
+from ticket_service.runtime import get_ctx
+from ticket_service.store.models import Person
+from ticket_service.http.web.desk import PAGE_SIZE
 
 
 def ids_on(page: str) -> list[int]:
@@ -24,7 +24,7 @@ def made(app):  # noqa: F811
     """More incidents than one page holds."""
     with app.app_context(), app.extensions["guichet_db"].write() as session:
         person = session.scalar(select(Person).where(Person.email == ROLES["employee_b"]))
-        return {lifecycle.create_ticket(session, get_ctx(), person,
+        return {transitions.create_ticket(session, get_ctx(), person,
                                         {"title": f"Clavier {n}", "description": "Une touche ne répond plus."}).id
                 for n in range(PAGE_SIZE + 20)}
 

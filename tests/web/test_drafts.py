@@ -9,7 +9,7 @@ import sys
 from web_fixtures import app, browser, ids, new_ticket  # noqa: F401  (fixtures)
 from tshelpers import ROOT
 
-from ticket_service.drafts import build_draft, check_draft, scrub
+from ticket_service.domain.drafts import build_draft, check_draft, scrub
 
 NAMES = ["Claire Rousseau", "Julie Martin"]
 

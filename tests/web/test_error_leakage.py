@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from web_fixtures import Browser, migrated_app
 
-from ticket_service.api import PERMISSIONS, SIGNED_IN
+from ticket_service.http.api import PERMISSIONS, SIGNED_IN
 
 SECRET = "postgresql://guichet:s3cr3t-passw0rd@db.internal/guichet"
 PATH = "/srv/guichet/ticket_service/secret_module.py"

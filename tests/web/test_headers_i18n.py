@@ -6,8 +6,8 @@ import pytest
 
 from web_fixtures import app, browser  # noqa: F401  (fixtures)
 
-from ticket_service.i18n import SOURCE, compile_catalogues
-from ticket_service.security_headers import PAGES_CSP, SITE_CSP
+from ticket_service.http.i18n import SOURCE, compile_catalogues
+from ticket_service.http.security_headers import PAGES_CSP, SITE_CSP
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from web_fixtures import CSRF, DATABASES, Browser, migrated_app, new_ticket
 from tshelpers import ROLES
 
-from ticket_service import lifecycle
-from ticket_service.context import get_ctx
-from ticket_service.models import HelpEvent, LearnedPair, Person, Ticket, utcnow
+from ticket_service.domain import transitions
+from ticket_service.runtime import get_ctx
+from ticket_service.store.models import HelpEvent, LearnedPair, Person, Ticket, utcnow
 
 PAGE = "/desk/apprentissage"
 
@@ -43,12 +43,12 @@ def resolved_ticket(app, title: str, description: str, articles: list[str], *, s
         ctx = get_ctx()
         tech = session.scalar(select(Person).where(Person.email == ROLES["n1"]))
         ticket = session.get(Ticket, ticket_id)
-        lifecycle.transition(session, ctx, ticket, tech, "in_progress")
+        transitions.transition(session, ctx, ticket, tech, "in_progress")
         if status != "in_progress":
-            lifecycle.transition(session, ctx, ticket, tech, "resolved", note="Résolu en suivant la fiche.",
+            transitions.transition(session, ctx, ticket, tech, "resolved", note="Résolu en suivant la fiche.",
                                  articles=articles)
         else:
-            lifecycle.link_article(session, ctx, ticket, tech, articles[0])
+            transitions.link_article(session, ctx, ticket, tech, articles[0])
     return ticket_id
 
 

@@ -50,7 +50,7 @@ def test_an_approved_resolution_is_suggested_to_the_next_employee_and_withdrawn_
     assert after["suggestions"][0]["url"].startswith("/")  # a published article, linked to the site
     from sqlalchemy import select
 
-    from ticket_service.models import LearnedPair
+    from ticket_service.store.models import LearnedPair
 
     with app.app_context(), app.extensions["guichet_db"].reader() as session:
         pair = session.scalar(select(LearnedPair.id).where(LearnedPair.source == f"ticket:{ticket}"))

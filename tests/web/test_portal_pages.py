@@ -7,7 +7,7 @@ import io
 from web_fixtures import app, browser, ids, new_ticket  # noqa: F401  (fixtures)
 from sqlalchemy import select
 
-from ticket_service.models import Approval, Attachment, Comment, Ticket
+from ticket_service.store.models import Approval, Attachment, Comment, Ticket
 
 CANARY_NOTE = "CANARY-NOTE-7f3a"
 CANARY_OTHER = "CANARY-OTHER-91bc"

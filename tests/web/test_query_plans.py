@@ -11,7 +11,7 @@ from web_fixtures import Browser, migrated_app  # puts the test helpers on the p
 from big_data import StatementLog, full_scans, seed
 from tshelpers import ROLES
 
-from ticket_service.models import Person, Ticket
+from ticket_service.store.models import Person, Ticket
 
 
 

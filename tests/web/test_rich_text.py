@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from web_fixtures import app, browser, new_ticket  # noqa: F401  (fixtures)
 
-from ticket_service.rich_text import render
+from ticket_service.http.web.rich_text import render
 
 
 def test_steps_code_and_emphasis_render():

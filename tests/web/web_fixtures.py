@@ -14,9 +14,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ticket_service"
 from tshelpers import FAST_HASH, PASSWORD, ROLES, app_config, make_database_url  # noqa: E402
 
 from ticket_service import create_app  # noqa: E402
-from ticket_service.context import get_ctx  # noqa: E402
-from ticket_service.db import Database, upgrade  # noqa: E402
-from ticket_service.demo import load_demo  # noqa: E402
+from ticket_service.runtime import get_ctx  # noqa: E402
+from ticket_service.store.db import Database, upgrade  # noqa: E402
+from ticket_service.demo.tickets import load_demo  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -27,7 +27,7 @@ DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 @contextlib.contextmanager
 def migrated_app(kind: str, tmp: Path, *, demo: bool = True, **config):
     """Yield the real app on a migrated ``kind`` database holding the demo company (or only the test people)."""
-    from ticket_service.demo import ensure_people
+    from ticket_service.demo.tickets import ensure_people
 
     url, cleanup = make_database_url(kind, tmp)
     database = Database(url)
@@ -55,7 +55,7 @@ def app(request, tmp_path_factory):
 
 def app_on_built_site(project: Path, tmp: Path):
     """The real app on a fresh SQLite database with the test people, serving ``project``'s site build and index."""
-    from ticket_service.demo import ensure_people
+    from ticket_service.demo.tickets import ensure_people
 
     url = f"sqlite:///{tmp / 'guichet.sqlite3'}"
     database = Database(url)
@@ -110,7 +110,7 @@ def ids(app) -> dict:
     """Person ids and demo ticket ids by their demo marker index (demo-00 → 0)."""
     from sqlalchemy import select
 
-    from ticket_service.models import Person, Ticket
+    from ticket_service.store.models import Person, Ticket
 
     with app.extensions["guichet_db"].reader() as session:
         people = dict(session.execute(select(Person.email, Person.id)).all())
@@ -123,10 +123,10 @@ def new_ticket(app, requester: str, **fields) -> int:
     """Create a ticket directly through the domain and return its id."""
     from sqlalchemy import select
 
-    from ticket_service import lifecycle
-    from ticket_service.models import Person
+    from ticket_service.domain import transitions
+    from ticket_service.store.models import Person
 
     with app.app_context(), app.extensions["guichet_db"].write() as session:
         person = session.scalar(select(Person).where(Person.email == ROLES[requester]))
         body = {"title": "Écran noir au démarrage", "description": "Le poste reste sur un écran noir.", **fields}
-        return lifecycle.create_ticket(session, get_ctx(), person, body).id
+        return transitions.create_ticket(session, get_ctx(), person, body).id

@@ -1,0 +1,178 @@
+"""Who is calling: session cookie, API token or trusted-header SSO; sign-in with rate limiting; CSRF."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+
+from flask import Flask, current_app, g, request, session
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ticket_service.runtime import get_session
+from ticket_service.http.errors import ApiError
+from ticket_service.store.models import ApiToken, Person
+
+ROLES = ("employee", "approver", "technician", "admin")
+STAFF_ROLES = frozenset({"technician", "admin"})
+csrf = CSRFProtect()
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def init_app(app: Flask) -> None:
+    """Harden the session cookie, enable CSRF for every browser write, and resolve the caller per request."""
+    secure = bool(app.config["COOKIE_SECURE"])
+    app.config.update(
+        SESSION_COOKIE_NAME="__Host-guichet" if secure else "guichet",
+        SESSION_COOKIE_SECURE=secure, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked below, for every write not made with an API token
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    csrf.init_app(app)
+    app.extensions["guichet_login_limiter"] = LoginLimiter(
+        int(app.config["LOGIN_MAX_FAILURES"]), float(app.config["LOGIN_WINDOW_SECONDS"]))
+
+    @app.before_request
+    def _csrf_for_browser_writes():
+        if request.method in _UNSAFE and not _bearer():
+            if None in request.form or None in request.files:
+                # A multipart part without a readable name: Flask-WTF's token lookup would crash on it (500).
+                raise ApiError(400, "unknown_fields", "Partie de formulaire sans nom.", {"form": "champ sans nom"})
+            csrf.protect()
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def current_user() -> Person | None:
+    """Return the signed-in person (None when anonymous); 401 for a bad API token."""
+    if "user" in g:
+        return g.user
+    db = get_session()
+    user, method = None, None
+    token = _bearer()
+    if token is not None:
+        row = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked.is_(False)))
+        user = db.get(Person, row.person_id) if row else None
+        if user is None or not user.active:
+            raise ApiError(401, "invalid_token", "Jeton d'API invalide ou révoqué.")
+        method = "token"
+    elif _sso_email() is not None:
+        user = db.scalar(select(Person).where(func.lower(Person.email) == _sso_email()))
+        user, method = (user if user is not None and user.active else None), "sso"
+    elif "uid" in session:
+        user = db.get(Person, session["uid"])
+        # A bumped epoch (logout, disable, password change) ends every older session at once.
+        if user is None or not user.active or session.get("epoch") != user.session_epoch:
+            session.clear()
+            user = None
+        method = "session" if user else None
+    g.user, g.auth_method = user, method
+    return user
+
+
+def _sso_email() -> str | None:
+    """Return the trusted header's e-mail, only when SSO is on and the peer is a configured proxy."""
+    header = current_app.config.get("SSO_HEADER")
+    if not header:
+        return None
+    proxies = current_app.config.get("SSO_TRUSTED_PROXIES") or ()
+    if isinstance(proxies, str):
+        proxies = [p.strip() for p in proxies.split(",") if p.strip()]
+    if request.remote_addr not in proxies:
+        return None
+    value = request.headers.get(header, "").strip().lower()
+    return value or None
+
+
+def role_of(user: Person | None) -> str:
+    return user.role if user is not None else "anonymous"
+
+
+def is_staff(user: Person | None) -> bool:
+    return user is not None and user.role in STAFF_ROLES
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+class LoginLimiter:
+    """Failed sign-ins per e-mail and per address in a sliding window (per process)."""
+
+    def __init__(self, max_failures: int, window: float):
+        # One address may carry a whole office behind NAT: it gets five times the per-account allowance.
+        self.max_failures, self.window = max_failures, window
+        self._failures: dict[str, deque] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque:
+        queue = self._failures[key]
+        while queue and queue[0] < now - self.window:
+            queue.popleft()
+        return queue
+
+    def check_and_hold(self, keys: list[str]) -> None:
+        """Raise 429 when any key is over the limit; otherwise count this attempt as a failure until cleared."""
+        now = time.monotonic()
+        with self._lock:
+            if any(len(self._recent(k, now)) >= self.max_failures * (5 if k.startswith("ip:") else 1) for k in keys):
+                raise ApiError(429, "too_many_attempts", "Trop de tentatives de connexion : réessayez dans quelques minutes.",
+                               headers={"Retry-After": str(int(self.window))})
+            for key in keys:  # counted before the hash check so parallel attempts cannot overshoot
+                self._failures[key].append(now)
+
+    def succeeded(self, keys: list[str]) -> None:
+        with self._lock:
+            for key in keys:
+                if self._failures[key]:
+                    self._failures[key].pop()
+            self._failures.pop(keys[0], None)  # a success clears the account's failures
+
+
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def _dummy_hash(method: str) -> str:
+    return _DUMMY_HASH.setdefault(method, generate_password_hash(secrets.token_hex(8), method=method))
+
+
+def authenticate(email: str, password: str) -> Person:
+    """Check credentials; the same error (and one hash check) whether or not the account exists."""
+    email = email.strip().lower()
+    limiter: LoginLimiter = current_app.extensions["guichet_login_limiter"]
+    keys = [f"email:{email}", f"ip:{request.remote_addr}"]
+    limiter.check_and_hold(keys)
+    db = get_session()
+    user = db.scalar(select(Person).where(func.lower(Person.email) == email))
+    stored, active = (user.password_hash, user.active) if user is not None else (None, False)
+    db.rollback()  # release the transaction (and SQLite's write lock) before the deliberately slow hash
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    valid = check_password_hash(stored or _dummy_hash(method), password)  # unknown account: same work, same answer
+    if not valid or stored is None or not active:
+        raise ApiError(401, "invalid_credentials", "Adresse e-mail ou mot de passe incorrect.")
+    limiter.succeeded(keys)
+    return user
+
+
+def sign_in(user: Person) -> None:
+    """Start a fresh session (no fixation) for the person."""
+    session.clear()
+    session.permanent = True
+    session["uid"], session["epoch"] = user.id, user.session_epoch
+    g.user, g.auth_method = user, "session"
+
+
+def new_api_token() -> str:
+    """Return a new random token (256 bits)."""
+    return "gct_" + secrets.token_urlsafe(32)

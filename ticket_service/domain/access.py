@@ -1,0 +1,48 @@
+"""Object-level access: who sees which ticket, and what of it (deny by default, 404 for the unseen)."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm import Session
+
+from ticket_service.domain.approvals import designated_approvers, is_designated
+from ticket_service.auth.identity import is_staff
+from ticket_service.domain.context import Context
+from ticket_service.http.errors import not_found
+from ticket_service.store.models import Person, Ticket
+
+
+def can_see(ctx: Context, user: Person, ticket: Ticket) -> bool:
+    """Staff see every ticket; others their own, and approvers the access requests they decide on."""
+    if is_staff(user) or ticket.requester_id == user.id:
+        return True
+    return is_designated(ctx, ticket, user)
+
+
+def visible_clause(ctx: Context, user: Person):
+    """SQL condition equivalent to can_see, for lists."""
+    if is_staff(user):
+        return Ticket.id.is_not(None)
+    own = Ticket.requester_id == user.id
+    if user.role != "approver":
+        return own
+    items = [cid for cid, item in ctx.policies.catalogue.items() if user.email.lower() in item.approvers]
+    approvable = and_(Ticket.type == "access_request", Ticket.catalogue_item.in_(items)) if items else false()
+    return or_(own, approvable)
+
+
+def load_ticket(db: Session, ctx: Context, user: Person, ticket_id: int, *, for_update: bool = False) -> Ticket:
+    """Return a ticket the user may see, else 404 (same answer as a missing id: no existence oracle)."""
+    stmt = select(Ticket).where(Ticket.id == ticket_id)
+    if for_update:
+        # PostgreSQL: serialize concurrent writers on the row; SQLite is already serialized by BEGIN IMMEDIATE.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    ticket = db.scalar(stmt)
+    if ticket is None or not can_see(ctx, user, ticket):
+        raise not_found()
+    return ticket
+
+
+def approver_view(ctx: Context, user: Person, ticket: Ticket) -> bool:
+    """True when the user sees the ticket only as its approver (not staff, not requester)."""
+    return not is_staff(user) and ticket.requester_id != user.id and user.email.lower() in designated_approvers(ctx, ticket)

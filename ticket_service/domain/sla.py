@@ -1,0 +1,94 @@
+"""SLA clocks in business hours: due instants, pauses (waiting, approval, resolved) and breach/at-risk flags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, or_
+
+from ticket_service.domain.calendar import BusinessCalendar
+from ticket_service.store.models import Ticket
+from ticket_service.domain.policies import Policies
+
+RUNNING = ("new", "in_progress")  # the clock ticks only in these states
+PAUSED = ("waiting", "awaiting_approval", "resolved")
+
+
+def _targets(policies: Policies, priority: str) -> tuple[float, float]:
+    row = policies.sla[priority]
+    return row["first_response"] * 3600, row["resolution"] * 3600
+
+
+def compute_dues(ticket: Ticket, policies: Policies, cal: BusinessCalendar) -> None:
+    """Set the due instants from creation, the priority's targets and the business time spent paused."""
+    first, resolution = _targets(policies, ticket.priority)
+    ticket.first_response_due = cal.add_business_seconds(ticket.created_at, first)
+    ticket.resolution_due = cal.add_business_seconds(ticket.created_at, resolution + ticket.paused_seconds)
+    ticket.resolution_at_risk = cal.add_business_seconds(
+        ticket.created_at, resolution * policies.at_risk_ratio + ticket.paused_seconds)
+
+
+def pause(ticket: Ticket, now: datetime, *, keep_due: bool = False) -> None:
+    """Stop the resolution clock (entering waiting/approval, or resolved when keep_due to judge the breach)."""
+    if ticket.waiting_since is None:
+        ticket.waiting_since = now
+    if not keep_due:
+        ticket.resolution_due = ticket.resolution_at_risk = None
+
+
+def resume(ticket: Ticket, now: datetime, policies: Policies, cal: BusinessCalendar) -> None:
+    """Restart the clock, adding the business time spent paused, and recompute the dues."""
+    if ticket.waiting_since is not None:
+        ticket.paused_seconds = (ticket.paused_seconds or 0.0) + cal.business_seconds_between(ticket.waiting_since, now)
+        ticket.waiting_since = None
+    compute_dues(ticket, policies, cal)
+
+
+def sla_view(ticket: Ticket, now: datetime, policies: Policies, cal: BusinessCalendar) -> dict:
+    """Return the clocks as shown on a ticket: due instants, paused, breached and at-risk flags."""
+    first_target, resolution_target = _targets(policies, ticket.priority)
+    met = ticket.first_response_at
+    fr_due = ticket.first_response_due
+    fr_breached = fr_due is not None and (met or now) > fr_due
+    fr_at_risk = (not met and not fr_breached and ticket.status in RUNNING
+                  and cal.business_seconds_between(ticket.created_at, now) >= first_target * policies.at_risk_ratio)
+    finished = ticket.resolved_at if ticket.status in ("resolved", "closed") else None
+    due = ticket.resolution_due
+    paused = ticket.status in ("waiting", "awaiting_approval")
+    if finished is not None:
+        res_breached = due is not None and finished > due
+    else:
+        res_breached = due is not None and ticket.status in RUNNING and now > due
+    res_at_risk = (not res_breached and ticket.status in RUNNING and ticket.resolution_at_risk is not None
+                   and now >= ticket.resolution_at_risk)
+    elapsed = cal.business_seconds_between(ticket.created_at, ticket.waiting_since or finished or now) - (ticket.paused_seconds or 0)
+    return {
+        "first_response": {"due": _iso(fr_due), "met_at": _iso(met), "breached": fr_breached, "at_risk": bool(fr_at_risk),
+                           "target_hours": first_target / 3600},
+        "resolution": {"due": _iso(due), "paused": bool(paused), "breached": res_breached, "at_risk": bool(res_at_risk),
+                       "target_hours": resolution_target / 3600, "elapsed_business_hours": round(max(elapsed, 0) / 3600, 2)},
+    }
+
+
+def breached_clause(now: datetime):
+    """SQL condition: the resolution or first-response target was missed."""
+    return or_(
+        and_(Ticket.status.in_(RUNNING), Ticket.resolution_due < now),
+        and_(Ticket.resolved_at.is_not(None), Ticket.resolution_due.is_not(None), Ticket.resolved_at > Ticket.resolution_due),
+        and_(Ticket.first_response_at.is_(None), Ticket.status.in_(RUNNING), Ticket.first_response_due < now),
+        and_(Ticket.first_response_at.is_not(None), Ticket.first_response_at > Ticket.first_response_due),
+    )
+
+
+def at_risk_clause(now: datetime):
+    """SQL condition: running, past the at-risk instant, not yet breached."""
+    return and_(Ticket.status.in_(RUNNING), Ticket.resolution_at_risk <= now, Ticket.resolution_due >= now)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def auto_close_due(resolved_at: datetime, policies: Policies, cal: BusinessCalendar) -> datetime:
+    """Return when a resolved ticket closes by itself: N full business days later."""
+    return cal.add_business_seconds(resolved_at, policies.auto_close_business_days * cal.day_seconds())

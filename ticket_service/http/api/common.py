@@ -1,0 +1,42 @@
+"""Helpers shared by the API views: OpenAPI metadata, pagination, the request's context."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy import func, select
+
+from ticket_service.auth.identity import current_user
+from ticket_service.runtime import get_ctx
+from ticket_service.runtime import get_session
+from ticket_service.http.validation import Field
+
+PAGE_QUERY = {
+    "page": Field("int", minimum=1, maximum=100_000, description="Page number, from 1."),
+    "per_page": Field("int", minimum=1, maximum=100, description="Items per page (default 25)."),
+}
+
+
+def doc(summary: str, *, body: dict[str, Field] | Callable[[], dict[str, Field]] | None = None,
+        query: dict[str, Field] | None = None, responses: dict[int, str] | None = None, multipart: bool = False,
+        idempotent_create: bool = False):
+    """Attach OpenAPI metadata to a view (read by api/openapi.py)."""
+    def wrap(view):
+        view.openapi = {"summary": summary, "body": body, "query": query, "responses": responses or {},
+                        "multipart": multipart, "idempotent_create": idempotent_create}
+        return view
+    return wrap
+
+
+def env():
+    """Return (db session, context, current user) for a view."""
+    return get_session(), get_ctx(), current_user()
+
+
+def paginate(db, stmt, args: dict, render) -> dict:
+    """Run a select page by page and return the list envelope."""
+    page, per_page = args.get("page", 1), args.get("per_page", 25)
+    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": [render(r) for r in rows], "page": page, "per_page": per_page, "total": total,
+            "next_page": page + 1 if page * per_page < total else None}

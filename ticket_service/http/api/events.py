@@ -1,0 +1,39 @@
+"""``POST /api/v1/events``: batched help-session events (allow-list schema, dedup by event id, rate limit)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from sqlalchemy.exc import IntegrityError
+
+from ticket_service.auth.rate_limit import EventLimiter
+from ticket_service.domain import help_events
+from ticket_service.http.api import event_schema
+from ticket_service.http.validation import read_json
+from ticket_service.http.api.common import doc, env
+
+# One blueprint for the help-session routes (events, metrics, self-resolution, expected response).
+bp = Blueprint("help", __name__, url_prefix="/api/v1")
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its per-session event limiter."""
+    app.extensions["guichet_event_limiter"] = EventLimiter(int(app.config["EVENTS_PER_MINUTE"]))
+
+
+@bp.post("/events")
+@doc("Record help-session events in a batch (suggestions_shown, article_opened, solved, ticket_created, page_view, "
+     "page_feedback, banner_joined). Events already received (same id) are ignored; rate-limited per session.",
+     body=event_schema.BATCH, responses={202: "accepted (duplicates counted apart)", 422: "an event breaks the schema",
+                                   429: "too_many_events (Retry-After)"})
+def events_create():
+    db, ctx, user = env()
+    session_id, batch = event_schema.parse_batch(read_json(), int(current_app.config["EVENTS_MAX_BATCH"]))
+    current_app.extensions["guichet_event_limiter"].take(session_id, request.remote_addr, len(batch))
+    try:
+        accepted, duplicates = help_events.store(db, session_id, batch, user)
+        db.commit()
+    except IntegrityError:  # a concurrent retry of the same batch committed first: store what is left
+        db.rollback()
+        accepted, duplicates = help_events.store(db, session_id, batch, user)
+        db.commit()
+    return jsonify(accepted=accepted, duplicates=duplicates), 202

@@ -1,0 +1,64 @@
+"""Sign-in for the browser (session cookie + CSRF token), the caller's profile and the public policies."""
+
+from __future__ import annotations
+
+from flask import jsonify, session
+from flask_wtf.csrf import generate_csrf
+
+from ticket_service.auth.identity import authenticate, sign_in
+from ticket_service.http.serializers import person_json
+from ticket_service.http.validation import Field, read_json, validate
+from ticket_service.http.api import bp
+from ticket_service.http.api.common import doc, env
+
+LOGIN = {
+    "email": Field("str", required=True, min_len=3, max_len=254),
+    "password": Field("str", required=True, min_len=1, max_len=1024),
+}
+
+
+@bp.get("/session")
+@doc("Return the CSRF token (send it as X-CSRFToken on every write) and the signed-in person, if any.")
+def session_show():
+    db, ctx, user = env()
+    return jsonify(csrf_token=generate_csrf(), user=person_json(user, ctx) if user else None)
+
+
+@bp.post("/session")
+@doc("Sign in with e-mail and password; starts a new session and returns a new CSRF token.", body=LOGIN,
+     responses={200: "signed in", 401: "invalid_credentials", 429: "too_many_attempts"})
+def session_create():
+    data = validate(read_json(), LOGIN)
+    db, ctx, _ = env()
+    user = authenticate(data["email"], data["password"])
+    sign_in(user)
+    return jsonify(csrf_token=generate_csrf(), user=person_json(user, ctx))
+
+
+@bp.delete("/session")
+@doc("Sign out: ends every session of this person (their session epoch is bumped).", responses={204: "signed out"})
+def session_delete():
+    db, ctx, user = env()
+    user.session_epoch += 1
+    db.commit()
+    session.clear()
+    return "", 204
+
+
+@bp.get("/me")
+@doc("Return the signed-in person (technicians: level and groups).")
+def me():
+    db, ctx, user = env()
+    return jsonify(person_json(user, ctx))
+
+
+@bp.get("/policies")
+@doc("Return what forms need from helpdesk.yml: types, categories, scales, catalogue, matrix.")
+def policies_show():
+    db, ctx, user = env()
+    p = ctx.policies
+    return jsonify(
+        request_types=p.request_types, categories=p.categories, impact=p.impact, urgency=p.urgency,
+        priority_matrix=p.priority_matrix, satisfaction_enabled=p.satisfaction_enabled,
+        access_catalogue={cid: {"name": item.name, "quorum": item.quorum} for cid, item in p.catalogue.items()},
+    )

@@ -1,0 +1,51 @@
+"""Server-rendered pages: sign-in, the employee portal and the technician desk (no front-end build step)."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import format_datetime, get_locale
+from flask_wtf.csrf import CSRFError
+
+from ticket_service.auth.identity import current_user, is_staff
+from ticket_service.http.web import rich_text
+from ticket_service.http.errors import ApiError
+from ticket_service.http.web import auth_pages, common, desk, desk_ticket, kb_drafts, learning, portal
+
+BLUEPRINTS = (auth_pages.bp, portal.bp, desk.bp, desk_ticket.bp, kb_drafts.bp, learning.bp)
+
+
+def _when(value, fmt="short"):
+    """Format an aware UTC datetime in the company's timezone and the page's language."""
+    return format_datetime(value, fmt) if value is not None else "—"
+
+
+def _page_error(code: int):
+    def handler(exc):
+        if isinstance(exc, CSRFError):
+            return render_template("error.html", code=400, csrf=True), 400
+        return render_template("error.html", code=code), code
+    return handler
+
+
+for _bp in BLUEPRINTS:  # once per process: blueprints are module-level, apps are many (tests)
+    # Domain refusals raised inside a page become a flash message or an HTML 403/404, never the JSON envelope.
+    _bp.register_error_handler(ApiError, common.handle_domain_error)
+    for _code in (400, 403, 404, 405):
+        _bp.register_error_handler(_code, _page_error(_code))
+
+
+def init_app(app: Flask) -> None:
+    """Register the pages (before the site's catch-all) and their template helpers."""
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+    app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters["rich"] = rich_text.render  # Markdown, raw HTML as text, nh3-sanitised
+    app.jinja_env.globals["page_lang"] = lambda: str(get_locale() or "fr")
+    app.jinja_env.globals.update(STATUS_LABELS=common.STATUS_LABELS, TYPE_LABELS=common.TYPE_LABELS,
+                                 FIELD_LABELS=common.FIELD_LABELS)
+
+    @app.context_processor
+    def _who():
+        from ticket_service.runtime import get_ctx
+        user = current_user()
+        return {"me": user, "me_staff": is_staff(user), "policies": get_ctx().policies}

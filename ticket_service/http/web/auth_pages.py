@@ -1,0 +1,64 @@
+"""Sign-in and sign-out pages (local accounts; the trusted-header SSO signs people in by itself)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from ticket_service.auth.identity import authenticate, current_user, sign_in as start_session
+from ticket_service.demo.tickets import PEOPLE
+from ticket_service.http.errors import ApiError
+from ticket_service.http.web.common import env, home_for, safe_next
+
+bp = Blueprint("auth_pages", __name__)
+ROLE_LABELS = {"employee": "salarié·e", "technician": "technicien·ne", "approver": "valideur·se", "admin": "admin"}
+
+
+def _demo_accounts() -> list[dict] | None:
+    """Return the demo accounts (demo mode only: never on a real installation)."""
+    if not current_app.config.get("DEMO_MODE"):
+        return None
+    ctx = env()[1]
+    accounts = []
+    for email, name, role, _site in PEOPLE:
+        level = ctx.policies.level_of(email) if role in ("technician", "admin") else None
+        accounts.append({"email": email, "name": name, "role": ROLE_LABELS.get(role, role), "level": level})
+    return accounts
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def sign_in():
+    """Show the sign-in form; on success go to ?next= (same-origin paths only) or the person's home."""
+    user = current_user()
+    wanted = request.values.get("next")
+    if user is not None and request.method == "GET":
+        return redirect(safe_next(wanted, home_for(user)))
+    status = 200
+    email = ""
+    if request.method == "POST":
+        email = (request.form.get("email") or "").strip()[:254]
+        password = (request.form.get("password") or "")[:1024]
+        try:
+            person = authenticate(email, password)
+        except ApiError as exc:  # same message for an unknown account and a wrong password
+            flash(_("Trop de tentatives de connexion : réessayez dans quelques minutes.") if exc.status == 429
+                  else _("Adresse e-mail ou mot de passe incorrect."), "error")
+            status = exc.status
+        else:
+            start_session(person)
+            return redirect(safe_next(wanted, home_for(person)), 303)
+    return render_template("auth/sign_in.html", next=safe_next(wanted, ""), email=email,
+                           demo=_demo_accounts(), demo_password=current_app.config.get("DEMO_PASSWORD"),
+                           sso=bool(current_app.config.get("SSO_HEADER"))), status
+
+
+@bp.post("/deconnexion")
+def sign_out():
+    """End every session of the person (epoch bumped) and return to the sign-in page."""
+    db, _ctx, user = env()
+    if user is not None and user.id is not None:
+        user.session_epoch += 1
+        db.commit()
+    session.clear()
+    flash(_("Vous êtes déconnecté·e."), "success")
+    return redirect(url_for("auth_pages.sign_in"), 303)

@@ -1,0 +1,122 @@
+"""What every page needs: who may open it, safe redirects, labels and the HTML face of domain errors."""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from ticket_service.domain.access import load_ticket
+from ticket_service.auth.identity import current_user, is_staff
+from ticket_service.runtime import get_ctx
+from ticket_service.runtime import get_session
+from ticket_service.http.errors import ApiError
+
+STATUS_LABELS = {
+    "new": _l("Nouveau"), "in_progress": _l("En cours"), "waiting": _l("En attente"),
+    "awaiting_approval": _l("En attente de validation"), "resolved": _l("Résolu"), "closed": _l("Clos"),
+    "rejected": _l("Refusé"), "cancelled": _l("Annulé"),
+}
+TYPE_LABELS = {"incident": _l("Incident"), "problem": _l("Problème"), "service_request": _l("Demande de service"),
+               "access_request": _l("Demande d'accès")}
+FIELD_LABELS = {"status": _l("Statut"), "assignee_id": _l("Assigné"), "level": _l("Niveau"), "group": _l("Groupe"),
+                "priority": _l("Priorité"), "impact": _l("Impact"), "urgency": _l("Urgence"), "category": _l("Catégorie"),
+                "type": _l("Type"), "article": _l("Fiche liée"), "approval": _l("Validation"),
+                "caused_by": _l("Lié au problème"), "duplicate_of": _l("Doublon de"), "related": _l("Lié à"),
+                "published": _l("Publié"), "major": _l("Incident majeur"), "public_title": _l("Titre public"),
+                "public_text": _l("Texte public"), "attachment": _l("Pièce jointe"),
+                "satisfaction_rating": _l("Satisfaction")}
+
+
+def safe_next(value: str | None, default: str) -> str:
+    """Return value when it is a same-origin relative path ("/x", never "//x", "/\\x" or a scheme), else default."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in value):  # control characters and spaces confuse parsers
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return default
+    return value
+
+
+def home_for(user) -> str:
+    """Return where a person lands after signing in."""
+    return url_for("desk.queue") if is_staff(user) else url_for("portal.requests")
+
+
+def signed_in(view):
+    """Send anonymous visitors to the sign-in page, then back here."""
+    @functools.wraps(view)
+    def wrapped(**kwargs):
+        if current_user() is None:
+            target = request.full_path if request.method == "GET" else request.path
+            return redirect(url_for("auth_pages.sign_in", next=target.rstrip("?")))
+        return view(**kwargs)
+    return wrapped
+
+
+def staff_only(view):
+    """Technicians and admins only: everyone else gets 403 (an employee never reaches the desk)."""
+    @functools.wraps(view)
+    @signed_in
+    def wrapped(**kwargs):
+        if not is_staff(current_user()):
+            abort(403)
+        return view(**kwargs)
+    return wrapped
+
+
+def env():
+    """Return (db session, context, signed-in person) for a page."""
+    return get_session(), get_ctx(), current_user()
+
+
+def ticket_for(ticket_id: int, *, for_update: bool = False):
+    """Load a ticket the person may see (404 otherwise) and remember where a failed action goes back to."""
+    db, ctx, user = env()
+    return load_ticket(db, ctx, user, ticket_id, for_update=for_update)
+
+
+def back_to(endpoint: str, **values) -> None:
+    """Name the page a failed POST returns to (with the error flashed)."""
+    g.back_to = url_for(endpoint, **values)
+
+
+def handle_domain_error(exc: ApiError):
+    """Show a domain refusal as a page: 404/403 pages, otherwise the message flashed on the previous page."""
+    if exc.status == 404:
+        return render_template("error.html", code=404), 404
+    if exc.status == 403 and request.method == "GET":
+        return render_template("error.html", code=403), 403
+    message = exc.message
+    if exc.fields:
+        message += " (" + "; ".join(f"{k} : {v}" for k, v in exc.fields.items()) + ")"
+    flash(message, "error")
+    return redirect(g.get("back_to") or url_for("auth_pages.sign_in")), 303
+
+
+def done(message: str, endpoint: str, **values):
+    """Flash a success and redirect (303: the browser GETs the page, a reload never re-posts)."""
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values)), 303
+
+
+def form_text(name: str, max_len: int = 10_000) -> str:
+    """Return a trimmed form field, bounded in size."""
+    value = (request.form.get(name) or "").strip()
+    if len(value) > max_len:
+        raise ApiError(422, "invalid_fields", "Texte trop long.", {name: f"au plus {max_len} caractères"})
+    return value
+
+
+def form_int(name: str) -> int | None:
+    """Return a form field as a positive int (None when empty); 422 when not a number."""
+    raw = (request.form.get(name) or "").strip().lstrip("#")
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise ApiError(422, "invalid_fields", "Numéro invalide.", {name: "nombre entier attendu"})
+    return int(raw)

@@ -1,0 +1,150 @@
+"""The technician desk: queues with filters, sorts and counts, and bulk actions (assign, link to a problem)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from search.analysis import fold
+
+from ticket_service.domain import transitions, sla
+from ticket_service.domain.access import load_ticket
+from ticket_service.http.api.tickets import SORTS
+from ticket_service.http.errors import ApiError
+from ticket_service.store.models import Person, Ticket, utcnow
+from ticket_service.http.web.common import back_to, done, env, form_int, staff_only
+
+bp = Blueprint("desk", __name__, url_prefix="/desk")
+
+QUEUES = ("open", "mine", "group", "unassigned", "at_risk", "breached", "awaiting_approval", "kb_gap", "all")
+FILTERS = {"level": ("N1", "N2", "N3"), "priority": ("P1", "P2", "P3", "P4"),
+           "type": ("incident", "problem", "service_request", "access_request"), "status": transitions.STATES}
+PAGE_SIZE = 100
+SEARCH_MAX_WORDS = 6
+
+
+def search_clauses(text: str) -> list:
+    """Return one condition per word of a desk search: each word in the title or description (case and accents
+    ignored: « ecran » finds « Écran »), or the requester's name or e-mail; wildcards are taken literally; « #123 »
+    or « 123 » also matches ticket 123."""
+    clauses = []
+    for word in text.split()[:SEARCH_MAX_WORDS]:
+        literal = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        requesters = select(Person.id).where(or_(Person.name.ilike(f"%{literal}%", escape="\\"),
+                                                 Person.email.ilike(f"%{literal}%", escape="\\")))
+        options = [Ticket.search_text.like(f"%{fold(literal)}%", escape="\\"), Ticket.requester_id.in_(requesters)]
+        number = word.removeprefix("#")
+        if number.isdigit() and len(number) < 10:
+            options.append(Ticket.id == int(number))
+        clauses.append(or_(*options))
+    return clauses
+
+
+def queue_clause(name: str, user, ctx, now):
+    """Return the SQL condition of a named queue."""
+    open_ = Ticket.status.in_(transitions.OPEN)
+    groups = ctx.policies.groups_of(user.email) or ["-"]
+    return {
+        "open": open_, "all": Ticket.id.is_not(None),
+        "mine": (Ticket.assignee_id == user.id) & open_,
+        "group": Ticket.group.in_(groups) & open_,
+        "unassigned": Ticket.assignee_id.is_(None) & Ticket.status.in_(("new", "in_progress", "waiting")),
+        "at_risk": sla.at_risk_clause(now), "breached": sla.breached_clause(now) & open_,
+        "awaiting_approval": Ticket.status == "awaiting_approval",
+        "kb_gap": Ticket.kb_gap.is_(True) & Ticket.status.in_(("resolved", "closed")),
+    }[name]
+
+
+def technicians(db) -> list[Person]:
+    return list(db.scalars(select(Person).where(Person.role.in_(("technician", "admin")), Person.active.is_(True))
+                           .order_by(Person.name)))
+
+
+@bp.get("")
+@staff_only
+def queue():
+    """List tickets of a queue, filtered and sorted (allow-listed parameters only), with every queue's count."""
+    db, ctx, user = env()
+    now = utcnow()
+    args = request.args
+    name = args.get("queue", "open")
+    sort = args.get("sort", "resolution_due")
+    filters = {k: args[k] for k in FILTERS if args.get(k)}
+    page = args.get("page", "1")
+    search = " ".join(args.get("q", "").split())[:100]
+    if name not in QUEUES or sort.lstrip("-") not in SORTS or any(v not in FILTERS[k] for k, v in filters.items()):
+        abort(400)
+    if not page.isdigit() or not 1 <= int(page) <= 100_000:
+        abort(400)
+    page = int(page)
+    stmt = select(Ticket).where(queue_clause(name, user, ctx, now))
+    for key, value in filters.items():
+        stmt = stmt.where(getattr(Ticket, key) == value)
+    if search:
+        stmt = stmt.where(*search_clauses(search))
+    column = SORTS[sort.lstrip("-")]
+    # Tickets without a due date (paused, resolved) go last whatever the direction.
+    stmt = stmt.order_by(column.is_(None), column.desc() if sort.startswith("-") else column.asc(), Ticket.id.desc())
+    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(page, pages)
+    tickets = db.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    counts = {q: db.scalar(select(func.count()).select_from(Ticket).where(queue_clause(q, user, ctx, now))) for q in QUEUES}
+    people = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(
+        {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id})))}
+    clocks = {t.id: sla.sla_view(t, now, ctx.policies, ctx.calendar) for t in tickets}
+    problems = db.scalars(select(Ticket).where(Ticket.type == "problem", Ticket.status.in_(transitions.OPEN))
+                          .order_by(Ticket.id.desc())).all()
+    return render_template("desk/queue.html", tickets=tickets, total=total, page=page, pages=pages,
+                           first=(page - 1) * PAGE_SIZE + 1 if tickets else 0, last=(page - 1) * PAGE_SIZE + len(tickets),
+                           counts=counts, queue=name, sort=sort, search=search,
+                           filters=filters, FILTERS=FILTERS, QUEUES=QUEUES, sorts=sorted(SORTS), people=people,
+                           clocks=clocks, technicians=technicians(db), problems=problems)
+
+
+@bp.post("/bulk")
+@staff_only
+def bulk():
+    """Assign the selected tickets, or link them to a problem; each ticket succeeds or fails on its own."""
+    db, ctx, user = env()
+    back_to("desk.queue")
+    ids = sorted({int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 10})
+    action = request.form.get("action")
+    if not ids:
+        raise ApiError(422, "invalid_fields", _("Cochez au moins un ticket."))
+    if action == "assign":
+        assignee = form_int("assignee_id")
+        apply = lambda t: transitions.update_ticket(db, ctx, t, user, {"assignee_id": assignee})  # noqa: E731
+    elif action == "link_problem":
+        problem = load_ticket(db, ctx, user, form_int("problem_id") or 0)
+        apply = lambda t: transitions.link_tickets(db, t, problem, "caused_by", user)  # noqa: E731
+    else:
+        raise ApiError(422, "invalid_fields", _("Action groupée inconnue."))
+    failed = []
+    for ticket_id in ids:
+        savepoint = db.begin_nested()
+        try:
+            apply(load_ticket(db, ctx, user, ticket_id, for_update=True))
+            savepoint.commit()
+        except ApiError as exc:
+            savepoint.rollback()
+            failed.append(f"#{ticket_id} : {exc.message}")
+    db.commit()
+    if failed:
+        flash(_("Non appliqué à : %(list)s", list=" ; ".join(failed)), "error")
+    return done(_("Action appliquée à %(n)d ticket(s).", n=len(ids) - len(failed)), "desk.queue")
+
+
+def queue_url(**changes) -> str:
+    """Return the queue URL with some parameters changed (used by the filter links)."""
+    params = {k: v for k, v in request.args.items() if k in ("queue", "sort", "q", *FILTERS)}
+    params.update({k: v for k, v in changes.items()})  # a changed filter starts again at page 1 (no "page" kept)
+    return url_for("desk.queue", **{k: v for k, v in params.items() if v})
+
+
+@bp.app_template_global()
+def desk_queue_url(**changes) -> str:
+    return queue_url(**changes)
+
+

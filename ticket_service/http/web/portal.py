@@ -1,0 +1,157 @@
+"""The employee portal « Mes demandes »: my requests, one request's public side, and « À valider » for approvers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ticket_service.store import files
+from ticket_service.domain import transitions
+from ticket_service.domain.access import approver_view
+from ticket_service.domain.approvals import decide
+from ticket_service.http.errors import ApiError, not_found
+from ticket_service.store.models import Approval, Attachment, Comment, Person, Ticket
+from ticket_service.http.web.common import back_to, done, env, form_int, form_text, signed_in, ticket_for
+
+bp = Blueprint("portal", __name__, url_prefix="/mes-demandes")
+
+
+@bp.get("")
+@signed_in
+def requests():
+    """List my requests, newest activity first."""
+    db, ctx, user = env()
+    rows = db.scalars(select(Ticket).where(Ticket.requester_id == user.id).order_by(Ticket.updated_at.desc(), Ticket.id.desc())).all()
+    return render_template("portal/list.html", tickets=rows, to_approve=len(_awaiting(db, ctx, user)))
+
+
+def _awaiting(db, ctx, user) -> list[Ticket]:
+    """Access requests waiting for this approver's decision."""
+    if user.role != "approver":
+        return []
+    items = [cid for cid, item in ctx.policies.catalogue.items() if user.email.lower() in item.approvers]
+    if not items:
+        return []
+    decided = select(Approval.ticket_id).where(Approval.approver_id == user.id)
+    return list(db.scalars(select(Ticket).where(
+        Ticket.type == "access_request", Ticket.status == "awaiting_approval", Ticket.catalogue_item.in_(items),
+        Ticket.requester_id != user.id, Ticket.id.not_in(decided)).order_by(Ticket.id)))
+
+
+@bp.get("/a-valider")
+@signed_in
+def approvals():
+    """List the access requests waiting for my decision (approvers)."""
+    db, ctx, user = env()
+    tickets = _awaiting(db, ctx, user)
+    requesters = {t.requester_id for t in tickets}
+    return render_template("portal/approvals.html", tickets=tickets,
+                           people={p.id: p for p in db.scalars(select(Person).where(Person.id.in_(requesters)))})
+
+
+def _portal_ticket(ticket_id: int, for_update: bool = False) -> Ticket:
+    """My request, or an access request I decide on; everything else is 404 (staff use the desk)."""
+    db, ctx, user = env()
+    ticket = ticket_for(ticket_id, for_update=for_update)
+    if ticket.requester_id != user.id and not approver_view(ctx, user, ticket):
+        raise not_found()
+    return ticket
+
+
+@bp.get("/<int:ticket_id>")
+@signed_in
+def show(ticket_id: int):
+    """Show a request's public side: never internal notes nor internal files."""
+    db, ctx, user = env()
+    ticket = _portal_ticket(ticket_id)
+    comments = db.scalars(select(Comment).where(Comment.ticket_id == ticket.id, Comment.internal.is_(False))
+                          .order_by(Comment.id)).all()
+    files = db.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id, Attachment.internal.is_(False))
+                       .order_by(Attachment.id)).all()
+    decisions = db.scalars(select(Approval).where(Approval.ticket_id == ticket.id).order_by(Approval.id)).all()
+    people = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(
+        {c.author_id for c in comments} | {a.approver_id for a in decisions} | {ticket.requester_id})))}
+    as_approver = ticket.requester_id != user.id
+    may_decide = as_approver and ticket.status == "awaiting_approval" and all(d.approver_id != user.id for d in decisions)
+    item = ctx.policies.catalogue.get(ticket.catalogue_item or "")
+    return render_template("portal/show.html", t=ticket, comments=comments, files=files, people=people,
+                           decisions=decisions, as_approver=as_approver, may_decide=may_decide,
+                           item=item, survey=ctx.policies.satisfaction_enabled)
+
+
+@bp.post("/<int:ticket_id>/repondre")
+@signed_in
+def reply(ticket_id: int):
+    """Reply on my request, with an optional attachment (a reply reopens a resolved request)."""
+    back_to("portal.show", ticket_id=ticket_id)
+    db, ctx, user = env()
+    ticket = _portal_ticket(ticket_id, for_update=True)
+    body = form_text("body")
+    upload = request.files.get("file")
+    stored = []
+    try:
+        if upload is not None and upload.filename:
+            stored.append(files.attach(db, ticket, user, upload))
+            body = body or _("(pièce jointe ajoutée)")
+        transitions.add_comment(db, ctx, ticket, user, body)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        files.discard_all(stored)
+        raise
+    return done(_("Votre message a été envoyé."), "portal.show", ticket_id=ticket_id)
+
+
+@bp.post("/<int:ticket_id>/resolu")
+@signed_in
+def confirm(ticket_id: int):
+    """« C'est résolu »: the requester confirms the resolution, which closes the request."""
+    back_to("portal.show", ticket_id=ticket_id)
+    db, ctx, user = env()
+    ticket = _portal_ticket(ticket_id, for_update=True)
+    transitions.transition(db, ctx, ticket, user, "closed", reason="résolution confirmée par le demandeur")
+    db.commit()
+    return done(_("Merci ! Votre demande est close."), "portal.show", ticket_id=ticket_id)
+
+
+@bp.post("/<int:ticket_id>/non-resolu")
+@signed_in
+def refuse(ticket_id: int):
+    """« Ce n'est pas résolu »: reopen with what still goes wrong."""
+    back_to("portal.show", ticket_id=ticket_id)
+    db, ctx, user = env()
+    ticket = _portal_ticket(ticket_id, for_update=True)
+    reason = form_text("reason", 2000)
+    transitions.transition(db, ctx, ticket, user, "in_progress", reason=reason)
+    if reason:
+        transitions.add_comment(db, ctx, ticket, user, reason)
+    db.commit()
+    return done(_("Votre demande est rouverte : un technicien la reprend."), "portal.show", ticket_id=ticket_id)
+
+
+@bp.post("/<int:ticket_id>/evaluer")
+@signed_in
+def rate(ticket_id: int):
+    """Rate a resolved or closed request from 1 to 5."""
+    back_to("portal.show", ticket_id=ticket_id)
+    db, ctx, user = env()
+    ticket = _portal_ticket(ticket_id, for_update=True)
+    transitions.rate(db, ctx, ticket, user, form_int("rating") or 0, form_text("comment", 2000) or None)
+    db.commit()
+    return done(_("Merci pour votre avis."), "portal.show", ticket_id=ticket_id)
+
+
+@bp.post("/<int:ticket_id>/decision")
+@signed_in
+def decision(ticket_id: int):
+    """Approve or reject an access request with a comment (designated approvers only)."""
+    back_to("portal.show", ticket_id=ticket_id)
+    db, ctx, user = env()
+    ticket = _portal_ticket(ticket_id, for_update=True)
+    choice = request.form.get("decision")
+    if choice not in ("approved", "rejected"):
+        raise ApiError(422, "invalid_fields", "Choisissez valider ou refuser.", {"decision": "approved ou rejected"})
+    decide(db, ctx, ticket, user, choice, form_text("comment", 2000) or None)
+    db.commit()
+    return done(_("Demande validée.") if choice == "approved" else _("Demande refusée."), "portal.approvals")
