@@ -10,6 +10,7 @@ from .history import HISTORY_FILE, Resolution, read_history, write_history
 from .kbconfig import KBConfig, find_config, load_kb_config
 from .scaffold import scaffold_article, slug_from_title
 from .schema import ARTICLE_TYPES, AUDIENCES, FIELDS, field_names
+from .schema import ID_PATTERN as ARTICLE_ID_PATTERN
 
 # The index needs numpy, scipy, scikit-learn and whoosh: import it on first use only, so that
 # ``import search`` (the KB check, the site build) stays fast.
@@ -41,6 +42,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "HISTORY_FILE",
+    "ARTICLE_ID_PATTERN",
     "ARTICLE_TYPES",
     "AUDIENCES",
     "Article",

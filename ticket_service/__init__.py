@@ -39,10 +39,11 @@ def build_app(test_config: dict | None = None) -> Flask:
     if not app.config["MAX_CONTENT_LENGTH"]:
         app.config["MAX_CONTENT_LENGTH"] = int(app.config["ATTACHMENT_MAX_BYTES"]) + 1024 * 1024
 
-    from ticket_service import http, runtime
+    from ticket_service import cli, http, runtime
 
     runtime.init_app(app)  # validates helpdesk.yml: a broken file stops here with the key and the fix
     http.init_app(app)
+    cli.init_app(app)
     return app
 
 

@@ -6,22 +6,22 @@ from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from ticket_service.domain.approvals import designated_approvers, is_designated
-from ticket_service.auth.identity import is_staff
 from ticket_service.domain.context import Context
-from ticket_service.http.errors import not_found
+from ticket_service.domain.errors import not_found
+from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.store.models import Person, Ticket
 
 
 def can_see(ctx: Context, user: Person, ticket: Ticket) -> bool:
     """Staff see every ticket; others their own, and approvers the access requests they decide on."""
-    if is_staff(user) or ticket.requester_id == user.id:
+    if user.role in STAFF_ROLES or ticket.requester_id == user.id:
         return True
     return is_designated(ctx, ticket, user)
 
 
 def visible_clause(ctx: Context, user: Person):
     """SQL condition equivalent to can_see, for lists."""
-    if is_staff(user):
+    if user.role in STAFF_ROLES:
         return Ticket.id.is_not(None)
     own = Ticket.requester_id == user.id
     if user.role != "approver":
@@ -45,4 +45,4 @@ def load_ticket(db: Session, ctx: Context, user: Person, ticket_id: int, *, for_
 
 def approver_view(ctx: Context, user: Person, ticket: Ticket) -> bool:
     """True when the user sees the ticket only as its approver (not staff, not requester)."""
-    return not is_staff(user) and ticket.requester_id != user.id and user.email.lower() in designated_approvers(ctx, ticket)
+    return not user.role in STAFF_ROLES and ticket.requester_id != user.id and user.email.lower() in designated_approvers(ctx, ticket)

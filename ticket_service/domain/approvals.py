@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ticket_service.domain.context import Context
-from ticket_service.http.errors import ApiError
+from ticket_service.domain.errors import Conflict, Forbidden
 from ticket_service.domain.transitions import record, transition
 from ticket_service.store.models import Approval, Person, Ticket, utcnow
 
@@ -34,13 +34,13 @@ def decide(db: Session, ctx: Context, ticket: Ticket, approver: Person, decision
     """
     now = now or utcnow()
     if ticket.type != "access_request":
-        raise ApiError(409, "not_an_access_request", "Ce ticket n'est pas une demande d'accès.")
+        raise Conflict("not_an_access_request", "Ce ticket n'est pas une demande d'accès.")
     if not is_designated(ctx, ticket, approver):
-        raise ApiError(403, "not_an_approver", "Vous n'êtes pas valideur désigné pour cette demande.")
+        raise Forbidden("not_an_approver", "Vous n'êtes pas valideur désigné pour cette demande.")
     if ticket.status != "awaiting_approval":
-        raise ApiError(409, "already_decided", "Cette demande a déjà été traitée.")
+        raise Conflict("already_decided", "Cette demande a déjà été traitée.")
     if db.scalar(select(Approval).where(Approval.ticket_id == ticket.id, Approval.approver_id == approver.id)):
-        raise ApiError(409, "already_decided", "Vous avez déjà donné votre avis sur cette demande.")
+        raise Conflict("already_decided", "Vous avez déjà donné votre avis sur cette demande.")
     approval = Approval(ticket_id=ticket.id, approver_id=approver.id, decision=decision, comment=comment, decided_at=now)
     db.add(approval)
     db.flush()

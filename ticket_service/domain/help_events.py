@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ticket_service.http.errors import ApiError
+from ticket_service.domain.errors import Invalid
 from ticket_service.store.models import HelpEvent, Person, Ticket, UTC, utcnow
 
 def _when(ms: int | None, now: datetime) -> datetime:
@@ -32,7 +32,7 @@ def store(db: Session, session_id: str, events: list[dict], person: Person | Non
         if event["type"] == "ticket_created":
             ticket = db.get(Ticket, event["ticket"])
             if person is None or ticket is None or ticket.requester_id != person.id:  # only one's own ticket
-                raise ApiError(422, "invalid_fields", "Demande inconnue.", {"ticket": "pas une de vos demandes"})
+                raise Invalid("invalid_fields", "Demande inconnue.", {"ticket": "pas une de vos demandes"})
         extra = {k: v for k, v in event.items() if k not in ("id", "type", "at", "article", "query", "ticket")}
         db.add(HelpEvent(event_id=event["id"], session_id=session_id, person_id=person.id if person else None,
                          type=event["type"], at=_when(event.get("at"), now), article_id=event.get("article"),

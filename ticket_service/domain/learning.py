@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from search import HISTORY_FILE, Resolution, SearchError, read_history, write_history
 
-from ticket_service.http.errors import ApiError
+from ticket_service.domain.errors import Conflict, Invalid, NotFound
 from ticket_service.store.models import ArticleLink, HelpEvent, LearnedPair, Ticket, utcnow
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ def candidates(db: Session, limit: int = 50) -> list[Candidate]:
 def find_candidate(db: Session, source: str) -> Candidate:
     """Return the pending candidate named ``source``; 409 when already decided, 404 when unknown."""
     if db.scalar(select(LearnedPair.id).where(LearnedPair.source == source)) is not None:
-        raise ApiError(409, "already_decided", "Cette proposition a déjà été traitée.")
+        raise Conflict("already_decided", "Cette proposition a déjà été traitée.")
     kind, _, ref = source.partition(":")
     if kind + ":" == TICKET_PREFIX and ref.isdigit():
         t = db.get(Ticket, int(ref))
@@ -159,7 +159,7 @@ def find_candidate(db: Session, source: str) -> Candidate:
         candidate = help_candidate(db, event) if event is not None else None
         if candidate is not None:
             return candidate
-    raise ApiError(404, "not_found", "Proposition introuvable.")
+    raise NotFound("not_found", "Proposition introuvable.")
 
 
 def decide(db: Session, person, sources: list[str] | str, *, approve: bool, text: str | None = None,
@@ -170,7 +170,7 @@ def decide(db: Session, person, sources: list[str] | str, *, approve: bool, text
     """
     sources = [sources] if isinstance(sources, str) else list(dict.fromkeys(sources))
     if not sources:
-        raise ApiError(422, "invalid_fields", "Aucune proposition choisie.", {"source": "obligatoire"})
+        raise Invalid("invalid_fields", "Aucune proposition choisie.", {"source": "obligatoire"})
     return [decide_one(db, person, source, approve=approve, text=text, articles=articles,
                        known_articles=known_articles) for source in sources]
 
@@ -189,7 +189,7 @@ def decide_one(db: Session, person, source: str, *, approve: bool, text: str | N
         known_articles: ids of the current KB, to refuse a pair pointing only to deleted articles.
 
     Raises:
-        ApiError: 404 unknown source, 409 already decided, 422 empty or too long text, no article kept.
+        NotFound for an unknown source, Conflict when already decided, Invalid for an empty or too long text or no article kept.
     """
     candidate = find_candidate(db, source)
     text = " ".join((candidate.text if text is None else text).split())
@@ -198,11 +198,11 @@ def decide_one(db: Session, person, source: str, *, approve: bool, text: str | N
         kept = [a for a in kept if a in known_articles]
     if approve:
         if not text:
-            raise ApiError(422, "invalid_fields", "Le texte de la demande est vide.", {"text": "obligatoire"})
+            raise Invalid("invalid_fields", "Le texte de la demande est vide.", {"text": "obligatoire"})
         if len(text) > MAX_TEXT:
-            raise ApiError(422, "invalid_fields", "Texte trop long.", {"text": f"au plus {MAX_TEXT} caractères"})
+            raise Invalid("invalid_fields", "Texte trop long.", {"text": f"au plus {MAX_TEXT} caractères"})
         if not kept:
-            raise ApiError(422, "invalid_fields", "Gardez au moins une fiche existante.", {"articles": "obligatoire"})
+            raise Invalid("invalid_fields", "Gardez au moins une fiche existante.", {"articles": "obligatoire"})
     pair = LearnedPair(source=source, text=text, articles=json.dumps(kept, ensure_ascii=False),
                        decision="approved" if approve else "rejected", decided_by=person.id, decided_at=utcnow())
     db.add(pair)
@@ -214,9 +214,9 @@ def withdraw(db: Session, person, pair_id: int) -> LearnedPair:
     """Stop using an approved pair (it stays decided, as rejected, so it is not offered again)."""
     pair = db.get(LearnedPair, pair_id)
     if pair is None:
-        raise ApiError(404, "not_found", "Paire introuvable.")
+        raise NotFound("not_found", "Paire introuvable.")
     if pair.decision != "approved":
-        raise ApiError(409, "not_approved", "Cette paire n'est pas utilisée.")
+        raise Conflict("not_approved", "Cette paire n'est pas utilisée.")
     pair.decision, pair.decided_by, pair.decided_at = "rejected", person.id, utcnow()
     return pair
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ticket_service.domain import sla
 from ticket_service.domain.context import ARTICLE_ID, Context
-from ticket_service.http.errors import ApiError
+from ticket_service.domain.errors import Conflict, Forbidden, Invalid, Malformed
 from ticket_service.store.models import ArticleLink, Person, Ticket, TicketEvent, TicketLink, utcnow
 
 STATES = ("new", "in_progress", "waiting", "awaiting_approval", "resolved", "closed", "rejected", "cancelled")
@@ -66,9 +66,9 @@ def create_ticket(db: Session, ctx: Context, requester: Person, data: dict, now:
     policies = ctx.policies
     kind = data.get("type", "incident")
     if kind == "access_request" and not data.get("catalogue_item"):
-        raise ApiError(422, "invalid_fields", "Choisissez l'accès demandé.", {"catalogue_item": "obligatoire pour une demande d'accès"})
+        raise Invalid("invalid_fields", "Choisissez l'accès demandé.", {"catalogue_item": "obligatoire pour une demande d'accès"})
     if kind != "access_request" and data.get("catalogue_item"):
-        raise ApiError(422, "invalid_fields", "Seule une demande d'accès vise un élément du catalogue.",
+        raise Invalid("invalid_fields", "Seule une demande d'accès vise un élément du catalogue.",
                        {"catalogue_item": "réservé aux demandes d'accès"})
     impact, urgency = data.get("impact", "low"), data.get("urgency", "medium")
     ticket = Ticket(
@@ -93,17 +93,17 @@ def transition(db: Session, ctx: Context, ticket: Ticket, actor: Person | None, 
     now = now or utcnow()
     allowed = TRANSITIONS.get((ticket.status, to))
     if allowed is None:
-        raise ApiError(409, "invalid_transition", f"Passage impossible de « {ticket.status} » à « {to} ».")
+        raise Conflict("invalid_transition", f"Passage impossible de « {ticket.status} » à « {to} ».")
     if not allowed & actor_kinds(ticket, actor):
-        raise ApiError(403, "forbidden", "Vous ne pouvez pas faire ce changement d'état.")
+        raise Forbidden("forbidden", "Vous ne pouvez pas faire ce changement d'état.")
     old = ticket.status
     if to == "resolved":
         _resolve(db, ctx, ticket, actor, now, **resolution)
     elif resolution:
-        raise ApiError(400, "unknown_fields", "Ces champs ne servent qu'à la résolution.", {k: "champ non autorisé" for k in resolution})
+        raise Malformed("unknown_fields", "Ces champs ne servent qu'à la résolution.", {k: "champ non autorisé" for k in resolution})
     if old == "resolved" and to == "in_progress":
         if REQUESTER in actor_kinds(ticket, actor) and not (reason and reason.strip()):
-            raise ApiError(422, "invalid_fields", "Dites ce qui ne va pas encore.", {"reason": "obligatoire pour rouvrir"})
+            raise Invalid("invalid_fields", "Dites ce qui ne va pas encore.", {"reason": "obligatoire pour rouvrir"})
         ticket.reopen_count += 1
         ticket.first_contact_resolution = False
         ticket.resolved_at = None
@@ -144,7 +144,7 @@ def _resolve(db: Session, ctx: Context, ticket: Ticket, actor: Person, now: date
     if resolve_incidents and ticket.type != "problem":
         errors["resolve_incidents"] = "réservé aux problèmes"
     if errors:
-        raise ApiError(422, "invalid_fields", "La résolution est incomplète.", errors)
+        raise Invalid("invalid_fields", "La résolution est incomplète.", errors)
     ticket.resolution_note = note.strip()
     ticket.kb_gap = bool(kb_gap)
     for article in articles:
@@ -183,10 +183,10 @@ def escalate(db: Session, ctx: Context, ticket: Ticket, actor: Person, reason: s
     """Move an open ticket to the next level's group; the reason is mandatory and audited."""
     now = now or utcnow()
     if ticket.status not in ("new", "in_progress", "waiting"):
-        raise ApiError(409, "not_open", "Seul un ticket ouvert peut être escaladé.")
+        raise Conflict("not_open", "Seul un ticket ouvert peut être escaladé.")
     nxt = NEXT_LEVEL.get(ticket.level)
     if nxt is None:
-        raise ApiError(409, "top_level", "Le ticket est déjà au niveau N3.")
+        raise Conflict("top_level", "Le ticket est déjà au niveau N3.")
     old_level, old_group = ticket.level, ticket.group
     ticket.level, ticket.group = nxt, ctx.policies.first_group(nxt)
     ticket.assignee_id = None
@@ -223,13 +223,13 @@ def add_comment(db: Session, ctx: Context, ticket: Ticket, author: Person, body:
     now = now or utcnow()
     staff = STAFF in actor_kinds(ticket, author)
     if not (body or "").strip() or len(body) > 10_000:
-        raise ApiError(422, "invalid_fields", "Le message est vide ou trop long.", {"body": "1 à 10 000 caractères"})
+        raise Invalid("invalid_fields", "Le message est vide ou trop long.", {"body": "1 à 10 000 caractères"})
     if internal and not staff:
-        raise ApiError(403, "forbidden", "Seuls les techniciens écrivent des notes internes.")
+        raise Forbidden("forbidden", "Seuls les techniciens écrivent des notes internes.")
     if ticket.status in CLOSED_STATES:
-        raise ApiError(409, "ticket_closed", "Ce ticket est clos : ouvrez une nouvelle demande.")
+        raise Conflict("ticket_closed", "Ce ticket est clos : ouvrez une nouvelle demande.")
     if not internal and not staff and ticket.requester_id != author.id:
-        raise ApiError(403, "forbidden", "Seul le demandeur répond sur son ticket.")
+        raise Forbidden("forbidden", "Seul le demandeur répond sur son ticket.")
     comment = Comment(ticket_id=ticket.id, author_id=author.id, body=body, internal=internal, created_at=now)
     db.add(comment)
     if not internal and ticket.requester_id == author.id and not staff:
@@ -248,7 +248,7 @@ def update_ticket(db: Session, ctx: Context, ticket: Ticket, actor: Person, chan
     """Change text, category, impact, urgency, assignee, group (same level) or type; the priority and SLA follow."""
     now = now or utcnow()
     if ticket.status in CLOSED_STATES:
-        raise ApiError(409, "ticket_closed", "Un ticket clos ne se modifie plus.")
+        raise Conflict("ticket_closed", "Un ticket clos ne se modifie plus.")
     policies = ctx.policies
     checks = {"title": lambda v: _text_fits(v, 3, 200), "description": lambda v: _text_fits(v, 3, 10_000),
               "category": lambda v: v is None or v in policies.categories, "impact": lambda v: v in policies.impact,
@@ -256,16 +256,16 @@ def update_ticket(db: Session, ctx: Context, ticket: Ticket, actor: Person, chan
               "assignee_id": lambda v: True, "type": lambda v: v in RETYPABLE}
     bad = {k: "valeur non autorisée" for k, v in changes.items() if k not in checks or not checks[k](v)}
     if bad:
-        raise ApiError(422, "invalid_fields", "Certains champs sont invalides.", bad)
+        raise Invalid("invalid_fields", "Certains champs sont invalides.", bad)
     if changes.get("assignee_id") is not None:
         assignee = db.get(Person, changes["assignee_id"])
         if assignee is None or not assignee.active or assignee.role not in ("technician", "admin"):
-            raise ApiError(422, "invalid_fields", "Assigné invalide.", {"assignee_id": "doit être un technicien actif"})
+            raise Invalid("invalid_fields", "Assigné invalide.", {"assignee_id": "doit être un technicien actif"})
     if "group" in changes and policies.groups[changes["group"]].level != ticket.level:
-        raise ApiError(422, "invalid_fields", "Changer de niveau passe par une escalade motivée.",
+        raise Invalid("invalid_fields", "Changer de niveau passe par une escalade motivée.",
                        {"group": "groupe d'un autre niveau : utilisez /escalations"})
     if "type" in changes and changes["type"] != ticket.type and ticket.type == "access_request":
-        raise ApiError(409, "not_retypable", "Une demande d'accès garde son type (catalogue et validations).")
+        raise Conflict("not_retypable", "Une demande d'accès garde son type (catalogue et validations).")
     for name, value in changes.items():
         old = getattr(ticket, name)
         if old != value:
@@ -284,14 +284,14 @@ def update_ticket(db: Session, ctx: Context, ticket: Ticket, actor: Person, chan
 def link_tickets(db: Session, ticket: Ticket, target: Ticket, kind: str, actor: Person) -> TicketLink:
     """Link a ticket to another (duplicate_of, caused_by → a problem, related), once."""
     if kind not in ("duplicate_of", "caused_by", "related"):
-        raise ApiError(422, "invalid_fields", "Type de lien inconnu.", {"kind": "duplicate_of, caused_by ou related"})
+        raise Invalid("invalid_fields", "Type de lien inconnu.", {"kind": "duplicate_of, caused_by ou related"})
     if target.id == ticket.id:
-        raise ApiError(422, "invalid_fields", "Un ticket ne se lie pas à lui-même.", {"target_id": "même ticket"})
+        raise Invalid("invalid_fields", "Un ticket ne se lie pas à lui-même.", {"target_id": "même ticket"})
     if kind == "caused_by" and target.type != "problem":
-        raise ApiError(422, "invalid_fields", "La cause doit être un problème.", {"target_id": "pas un problème"})
+        raise Invalid("invalid_fields", "La cause doit être un problème.", {"target_id": "pas un problème"})
     if db.scalar(select(TicketLink).where(TicketLink.source_id == ticket.id, TicketLink.target_id == target.id,
                                           TicketLink.kind == kind)):
-        raise ApiError(409, "already_linked", "Ce lien existe déjà.")
+        raise Conflict("already_linked", "Ce lien existe déjà.")
     link = TicketLink(source_id=ticket.id, target_id=target.id, kind=kind, created_by=actor.id)
     db.add(link)
     record(db, ticket, actor, kind, None, target.id)
@@ -301,7 +301,7 @@ def link_tickets(db: Session, ticket: Ticket, target: Ticket, kind: str, actor: 
 def merge(db: Session, ctx: Context, ticket: Ticket, target: Ticket, actor: Person) -> Ticket:
     """Mark a ticket duplicate of another and close it (both open)."""
     if ticket.status not in ("new", "in_progress", "waiting") or target.status in CLOSED_STATES:
-        raise ApiError(409, "not_open", "Les deux tickets doivent être ouverts.")
+        raise Conflict("not_open", "Les deux tickets doivent être ouverts.")
     link_tickets(db, ticket, target, "duplicate_of", actor)
     return transition(db, ctx, ticket, None, "closed", reason=f"fusionné avec #{target.id} par {actor.name}")
 
@@ -309,15 +309,15 @@ def merge(db: Session, ctx: Context, ticket: Ticket, target: Ticket, actor: Pers
 def rate(db: Session, ctx: Context, ticket: Ticket, person: Person, rating: int, comment: str | None) -> Ticket:
     """Record the requester's satisfaction (1–5, once) on a resolved or closed ticket."""
     if ticket.requester_id != person.id:
-        raise ApiError(403, "forbidden", "Seul le demandeur évalue son ticket.")
+        raise Forbidden("forbidden", "Seul le demandeur évalue son ticket.")
     if not ctx.policies.satisfaction_enabled:
-        raise ApiError(409, "survey_disabled", "L'enquête de satisfaction est désactivée.")
+        raise Conflict("survey_disabled", "L'enquête de satisfaction est désactivée.")
     if ticket.status not in ("resolved", "closed"):
-        raise ApiError(409, "not_resolved", "Vous pourrez évaluer le ticket une fois résolu.")
+        raise Conflict("not_resolved", "Vous pourrez évaluer le ticket une fois résolu.")
     if ticket.satisfaction_rating is not None:
-        raise ApiError(409, "already_rated", "Vous avez déjà évalué ce ticket.")
+        raise Conflict("already_rated", "Vous avez déjà évalué ce ticket.")
     if rating not in (1, 2, 3, 4, 5):
-        raise ApiError(422, "invalid_fields", "Note de 1 à 5.", {"rating": "1 à 5"})
+        raise Invalid("invalid_fields", "Note de 1 à 5.", {"rating": "1 à 5"})
     ticket.satisfaction_rating, ticket.satisfaction_comment = rating, comment
     record(db, ticket, person, "satisfaction_rating", None, rating)
     return ticket
@@ -326,10 +326,10 @@ def rate(db: Session, ctx: Context, ticket: Ticket, person: Person, rating: int,
 def publish(db: Session, ticket: Ticket, actor: Person, values: dict, now: datetime | None = None) -> Ticket:
     """Publish (or withdraw) an incident: the public title and text are all employees see of it."""
     if ticket.type not in ("incident", "problem"):
-        raise ApiError(409, "not_an_incident", "Seuls les incidents et problèmes se publient.")
+        raise Conflict("not_an_incident", "Seuls les incidents et problèmes se publient.")
     if values.get("published", True):
         if not _text_fits(values.get("public_title"), 3, 200) or not _text_fits(values.get("public_text"), 3, 5000):
-            raise ApiError(422, "invalid_fields", "Titre et texte publics obligatoires.",
+            raise Invalid("invalid_fields", "Titre et texte publics obligatoires.",
                            {"public_title": "3 à 200 caractères", "public_text": "3 à 5 000 caractères"})
     now = now or utcnow()
     for name in ("public_title", "public_text", "major", "published"):

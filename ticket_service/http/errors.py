@@ -1,4 +1,4 @@
-"""The one JSON error envelope of the API: ``{"error": {"code", "message", "fields"}}``."""
+"""The one JSON error envelope of the API: ``{"error": {"code", "message", "fields"}}``, for domain refusals too."""
 
 from __future__ import annotations
 
@@ -9,6 +9,11 @@ from flask import Flask, jsonify, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from ticket_service.domain.errors import (
+    Conflict, DomainError, Forbidden, Invalid, Malformed, NotFound, StorageFull, TooLarge, TooMany, Unsupported,
+    not_found,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,19 +33,36 @@ _HTTP = {
 }
 
 
-class ApiError(Exception):
-    """An error the API answers with the envelope."""
+# Domain refusal → HTTP status: the one place where the rules meet HTTP.
+STATUS: dict[type[DomainError], int] = {
+    Malformed: 400, Forbidden: 403, NotFound: 404, Conflict: 409, TooLarge: 413, Unsupported: 415, Invalid: 422,
+    TooMany: 429, StorageFull: 507,
+}
+
+
+class ApiError(DomainError):
+    """A refusal of the HTTP layer itself (bad JSON, bad header, CSRF), with its own status."""
 
     def __init__(self, status: int, code: str, message: str, fields: dict | None = None, headers: dict | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.fields = fields or {}
+        super().__init__(code, message, fields)
+        self.status = status
         self.headers = headers or {}
 
 
-def not_found() -> ApiError:
-    """Return the 404 used for missing objects and for objects the caller may not see (no oracle)."""
-    return ApiError(404, "not_found", "Ressource introuvable.")
+def status_of(exc: DomainError) -> int:
+    """Return the HTTP status of a refusal."""
+    if isinstance(exc, ApiError):
+        return exc.status
+    return next((status for cls, status in STATUS.items() if isinstance(exc, cls)), 400)
+
+
+def headers_of(exc: DomainError) -> dict:
+    """Return the headers a refusal carries (Retry-After for limits)."""
+    if isinstance(exc, ApiError):
+        return exc.headers
+    if isinstance(exc, TooMany):
+        return {"Retry-After": str(exc.retry_after)}
+    return {}
 
 
 def envelope(status: int, code: str, message: str, fields: dict | None = None, headers: dict | None = None):
@@ -64,9 +86,9 @@ def _is_api() -> bool:
 def init_app(app: Flask) -> None:
     """Map every error under /api to the envelope; never let a traceback or SQL reach the client."""
 
-    @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):
-        return envelope(exc.status, exc.code, exc.message, exc.fields, exc.headers)
+    @app.errorhandler(DomainError)
+    def _refused(exc: DomainError):
+        return envelope(status_of(exc), exc.code, exc.message, exc.fields, headers_of(exc))
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):

@@ -15,7 +15,7 @@ from werkzeug.datastructures import FileStorage
 
 from ticket_service.store import faults
 from ticket_service.domain import transitions
-from ticket_service.http.errors import ApiError
+from ticket_service.domain.errors import Conflict, Invalid, StorageFull, TooLarge, Unsupported
 from ticket_service.store.models import Attachment
 
 # Extension → content type announced on download (always as an attachment, never rendered inline).
@@ -54,7 +54,7 @@ def store(upload: FileStorage) -> dict:
     filename = clean_filename(upload.filename)
     ext = extension_of(filename)
     if ext not in ALLOWED:
-        raise ApiError(415, "file_type_not_allowed", "Type de fichier non accepté. Formats acceptés : " + ", ".join(sorted(ALLOWED)) + ".")
+        raise Unsupported("file_type_not_allowed", "Type de fichier non accepté. Formats acceptés : " + ", ".join(sorted(ALLOWED)) + ".")
     limit = int(current_app.config["ATTACHMENT_MAX_BYTES"])
     folder = storage_dir()
     storage_name = secrets.token_hex(16)
@@ -65,13 +65,13 @@ def store(upload: FileStorage) -> dict:
             while chunk := upload.stream.read(64 * 1024):
                 size += len(chunk)
                 if size > limit:
-                    raise ApiError(413, "file_too_large", f"Fichier trop volumineux (au plus {limit // (1024 * 1024)} Mo).")
+                    raise TooLarge("file_too_large", f"Fichier trop volumineux (au plus {limit // (1024 * 1024)} Mo).")
                 digest.update(chunk)
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
         if size == 0:
-            raise ApiError(422, "invalid_fields", "Le fichier est vide.", {"file": "fichier vide"})
+            raise Invalid("invalid_fields", "Le fichier est vide.", {"file": "fichier vide"})
         faults.pause("attachment.before_rename")
         os.replace(tmp, folder / storage_name)
         _fsync_dir(folder)
@@ -79,7 +79,7 @@ def store(upload: FileStorage) -> dict:
         if exc.errno not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
             raise
         # A full disk (or a file-size limit) is the server's state, not a bug: say so, keep nothing half-written.
-        raise ApiError(507, "insufficient_storage", "Espace de stockage insuffisant sur le serveur : la pièce "
+        raise StorageFull("insufficient_storage", "Espace de stockage insuffisant sur le serveur : la pièce "
                        "jointe n'a pas été enregistrée. Réessayez plus tard ou prévenez le support.") from None
     finally:
         tmp.unlink(missing_ok=True)
@@ -90,11 +90,11 @@ def store(upload: FileStorage) -> dict:
 def attach(db, ticket, user, upload: FileStorage, *, internal: bool = False) -> Attachment:
     """Store an upload on an open ticket (count limit) and add its row in the caller's transaction; the caller commits."""
     if ticket.status in transitions.CLOSED_STATES:
-        raise ApiError(409, "ticket_closed", "Ce ticket est clos.")
+        raise Conflict("ticket_closed", "Ce ticket est clos.")
     count = db.scalar(select(func.count()).select_from(Attachment).where(Attachment.ticket_id == ticket.id))
     limit = int(current_app.config["ATTACHMENTS_PER_TICKET"])
     if count >= limit:
-        raise ApiError(409, "too_many_attachments", f"Au plus {limit} pièces jointes par ticket.")
+        raise Conflict("too_many_attachments", f"Au plus {limit} pièces jointes par ticket.")
     meta = store(upload)
     try:
         att = Attachment(ticket_id=ticket.id, uploader_id=user.id, internal=internal, **meta)

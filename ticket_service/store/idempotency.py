@@ -10,7 +10,7 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ticket_service.http.errors import ApiError
+from ticket_service.domain.errors import Invalid, Malformed
 from ticket_service.store.models import IdempotencyKey
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
@@ -22,7 +22,7 @@ def header_key() -> str | None:
     if key is None:
         return None
     if not _KEY.match(key):
-        raise ApiError(400, "invalid_idempotency_key",
+        raise Malformed("invalid_idempotency_key",
                        "En-tête Idempotency-Key invalide : 8 à 100 caractères parmi lettres, chiffres, _ . : - (un UUID convient).")
     return key
 
@@ -38,7 +38,7 @@ def replayed_id(db: Session, person_id: int, key: str, endpoint: str, digest: st
     if row is None:
         return None
     if row.endpoint != endpoint or row.request_hash != digest:
-        raise ApiError(422, "idempotency_key_reused",
+        raise Invalid("idempotency_key_reused",
                        "Cette clé Idempotency-Key a déjà servi pour une autre requête : générez une nouvelle clé.")
     return row.resource_id
 

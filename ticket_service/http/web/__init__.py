@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 
 from ticket_service.auth.identity import current_user, is_staff
 from ticket_service.http.web import rich_text
-from ticket_service.http.errors import ApiError
+from ticket_service.domain.errors import DomainError
 from ticket_service.http.web import auth_pages, common, desk, desk_ticket, kb_drafts, learning, portal
 
 BLUEPRINTS = (auth_pages.bp, portal.bp, desk.bp, desk_ticket.bp, kb_drafts.bp, learning.bp)
@@ -29,7 +29,7 @@ def _page_error(code: int):
 
 for _bp in BLUEPRINTS:  # once per process: blueprints are module-level, apps are many (tests)
     # Domain refusals raised inside a page become a flash message or an HTML 403/404, never the JSON envelope.
-    _bp.register_error_handler(ApiError, common.handle_domain_error)
+    _bp.register_error_handler(DomainError, common.handle_domain_error)
     for _code in (400, 403, 404, 405):
         _bp.register_error_handler(_code, _page_error(_code))
 

@@ -12,6 +12,7 @@ from ticket_service.domain.access import load_ticket
 from ticket_service.auth.identity import current_user, is_staff
 from ticket_service.runtime import get_ctx
 from ticket_service.runtime import get_session
+from ticket_service.domain.errors import DomainError, Forbidden, NotFound
 from ticket_service.http.errors import ApiError
 
 STATUS_LABELS = {
@@ -85,11 +86,11 @@ def back_to(endpoint: str, **values) -> None:
     g.back_to = url_for(endpoint, **values)
 
 
-def handle_domain_error(exc: ApiError):
+def handle_domain_error(exc: DomainError):
     """Show a domain refusal as a page: 404/403 pages, otherwise the message flashed on the previous page."""
-    if exc.status == 404:
+    if isinstance(exc, NotFound):
         return render_template("error.html", code=404), 404
-    if exc.status == 403 and request.method == "GET":
+    if isinstance(exc, Forbidden) and request.method == "GET":
         return render_template("error.html", code=403), 403
     message = exc.message
     if exc.fields:

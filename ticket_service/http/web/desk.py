@@ -11,6 +11,7 @@ from search.analysis import fold
 from ticket_service.domain import transitions, sla
 from ticket_service.domain.access import load_ticket
 from ticket_service.http.api.tickets import SORTS
+from ticket_service.domain.errors import DomainError
 from ticket_service.http.errors import ApiError
 from ticket_service.store.models import Person, Ticket, utcnow
 from ticket_service.http.web.common import back_to, done, env, form_int, staff_only
@@ -127,7 +128,7 @@ def bulk():
         try:
             apply(load_ticket(db, ctx, user, ticket_id, for_update=True))
             savepoint.commit()
-        except ApiError as exc:
+        except DomainError as exc:
             savepoint.rollback()
             failed.append(f"#{ticket_id} : {exc.message}")
     db.commit()

@@ -18,7 +18,8 @@ from ticket_service.http.api.tickets import create_fields
 from ticket_service.auth.identity import authenticate, current_user, sign_in
 from ticket_service.runtime import get_ctx
 from ticket_service.runtime import get_session
-from ticket_service.http.errors import ApiError
+from ticket_service.domain.errors import DomainError
+from ticket_service.http.errors import status_of
 from ticket_service.store.models import Ticket
 from ticket_service.http.validation import validate
 
@@ -108,9 +109,9 @@ def submit():
         if 8 <= len(key) <= 100:
             idempotency.remember(db, user.id, key, "tickets", digest, ticket.id)
         db.commit()
-    except ApiError as exc:
+    except DomainError as exc:
         db.rollback()
-        return _render(422 if exc.status == 422 else exc.status, values=values, message=exc.message, errors=exc.fields)
+        return _render(status_of(exc), values=values, message=exc.message, errors=exc.fields)
     return _done(ticket)
 
 

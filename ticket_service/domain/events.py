@@ -1,0 +1,172 @@
+"""Domain events: small typed facts an action records in the outbox, in the same transaction as its change."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import ClassVar
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """Something that happened to a ticket; subscribers (mail, webhooks, rules) read it from the outbox."""
+
+    name: ClassVar[str] = "event"
+    ticket_id: int
+    actor_id: int | None  # None: the system (a rule, the clock)
+    at: datetime
+
+    def payload(self) -> dict:
+        """Return the event's own fields as JSON-ready values (ticket, actor and time travel beside it)."""
+        data = asdict(self)
+        for common in ("ticket_id", "actor_id", "at"):
+            data.pop(common)
+        return data
+
+
+@dataclass(frozen=True)
+class TicketCreated(DomainEvent):
+    name: ClassVar[str] = "ticket.created"
+    type: str = ""
+    priority: str = ""
+    channel: str = "api"
+
+
+@dataclass(frozen=True)
+class TicketUpdated(DomainEvent):
+    name: ClassVar[str] = "ticket.updated"
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TicketTransitioned(DomainEvent):
+    name: ClassVar[str] = "ticket.transitioned"
+    old: str = ""
+    new: str = ""
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketResolved(DomainEvent):
+    name: ClassVar[str] = "ticket.resolved"
+    articles: tuple[str, ...] = ()
+    kb_gap: bool = False
+    self_service: bool = False
+
+
+@dataclass(frozen=True)
+class TicketReopened(DomainEvent):
+    name: ClassVar[str] = "ticket.reopened"
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketClosed(DomainEvent):
+    name: ClassVar[str] = "ticket.closed"
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CommentAdded(DomainEvent):
+    name: ClassVar[str] = "ticket.commented"
+    comment_id: int = 0
+    internal: bool = False
+    by_requester: bool = False
+
+
+@dataclass(frozen=True)
+class AttachmentAdded(DomainEvent):
+    name: ClassVar[str] = "ticket.attachment_added"
+    attachment_id: int = 0
+    internal: bool = False
+
+
+@dataclass(frozen=True)
+class TicketEscalated(DomainEvent):
+    name: ClassVar[str] = "ticket.escalated"
+    from_level: str = ""
+    to_level: str = ""
+    group: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ApprovalDecided(DomainEvent):
+    name: ClassVar[str] = "ticket.approval_decided"
+    decision: str = ""
+    outcome: str | None = None  # the ticket's new status when the decision settled it
+
+
+@dataclass(frozen=True)
+class TicketsLinked(DomainEvent):
+    name: ClassVar[str] = "ticket.linked"
+    kind: str = ""
+    target_id: int = 0
+
+
+@dataclass(frozen=True)
+class TicketMerged(DomainEvent):
+    name: ClassVar[str] = "ticket.merged"
+    into: int = 0
+
+
+@dataclass(frozen=True)
+class ArticleLinked(DomainEvent):
+    name: ClassVar[str] = "ticket.article_linked"
+    article_id: str = ""
+    kb_revision: str | None = None
+
+
+@dataclass(frozen=True)
+class SatisfactionRated(DomainEvent):
+    name: ClassVar[str] = "ticket.rated"
+    rating: int = 0
+
+
+@dataclass(frozen=True)
+class IncidentPublished(DomainEvent):
+    name: ClassVar[str] = "incident.published"
+    published: bool = True
+    major: bool = False
+
+
+@dataclass(frozen=True)
+class IncidentJoined(DomainEvent):
+    name: ClassVar[str] = "incident.joined"
+    person_id: int = 0
+
+
+@dataclass(frozen=True)
+class SlaAtRisk(DomainEvent):
+    name: ClassVar[str] = "sla.at_risk"
+    target: str = "resolution"  # first_response | resolution
+    due: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SlaBreached(DomainEvent):
+    name: ClassVar[str] = "sla.breached"
+    target: str = "resolution"
+    due: datetime | None = None
+
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {cls.name: cls for cls in (
+    TicketCreated, TicketUpdated, TicketTransitioned, TicketResolved, TicketReopened, TicketClosed, CommentAdded,
+    AttachmentAdded, TicketEscalated, ApprovalDecided, TicketsLinked, TicketMerged, ArticleLinked, SatisfactionRated,
+    IncidentPublished, IncidentJoined, SlaAtRisk, SlaBreached)}
+
+
+def field_names(cls: type[DomainEvent]) -> list[str]:
+    """Return the names of an event type's own fields (for documentation)."""
+    return [f.name for f in fields(cls) if f.name not in ("ticket_id", "actor_id", "at")]
+
+
+class Recorder:
+    """The events an action produced, in order; the action writes them to the outbox before it commits."""
+
+    def __init__(self):
+        self.events: list[DomainEvent] = []
+
+    def __call__(self, event: DomainEvent) -> DomainEvent:
+        self.events.append(event)
+        return event
