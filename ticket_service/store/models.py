@@ -281,3 +281,16 @@ class LearnedPair(Base):
     decision: Mapped[str] = mapped_column(String(10), index=True)  # approved | rejected
     decided_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxEvent(Base):
+    """A domain event, written in the transaction of the action that caused it; delivered later by the job runner."""
+
+    __tablename__ = "outbox_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[str] = mapped_column(Text)  # JSON of the event's own fields
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
