@@ -3,11 +3,13 @@
 Nothing here imports Flask or MkDocs (DESIGN §2).
 """
 
-from .articles import Article, load_articles
+from .articles import Article, article_from_file, is_page, load_articles, markdown_files
 from .check import check_kb
 from .errors import ArticleError, ConfigError, IndexNotReady, Problem, SearchError
 from .history import HISTORY_FILE, Resolution, read_history, write_history
-from .kbconfig import KBConfig, find_config, load_kb_config
+from .kbconfig import (
+    HelpdeskConfig, KBConfig, Organisation, find_config, load_helpdesk_config, load_kb_config, valid_timezone,
+)
 from .scaffold import scaffold_article, slug_from_title
 from .schema import ARTICLE_TYPES, AUDIENCES, FIELDS, field_names
 from .schema import ID_PATTERN as ARTICLE_ID_PATTERN
@@ -49,9 +51,11 @@ __all__ = [
     "ArticleError",
     "ConfigError",
     "FIELDS",
+    "HelpdeskConfig",
     "IndexHolder",
     "IndexNotReady",
     "KBConfig",
+    "Organisation",
     "Problem",
     "Resolution",
     "SearchError",
@@ -60,18 +64,23 @@ __all__ = [
     "Suggestion",
     "SuggestionIndex",
     "TextSimilarity",
+    "article_from_file",
     "build_index",
     "check_kb",
     "evaluate",
     "field_names",
     "find_config",
+    "is_page",
     "load_articles",
+    "load_helpdesk_config",
     "load_index",
     "load_kb_config",
     "load_or_build",
+    "markdown_files",
     "read_history",
     "save_index",
     "scaffold_article",
     "slug_from_title",
+    "valid_timezone",
     "write_history",
 ]

@@ -91,5 +91,5 @@ def test_unreadable_helpdesk_config_names_file_and_key(tmp_path):
 
     path = tmp_path / "helpdesk.yml"
     path.write_text("categories: []\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"helpdesk.yml:1: 'categories'"):
+    with pytest.raises(ConfigError, match=r"helpdesk.yml:1: `categories` .* — fix: "):
         load_kb_config(path)

@@ -17,8 +17,8 @@ def init_app(app: Flask) -> None:
     """Load and validate helpdesk.yml, then open the database; a broken file stops the start-up with the key and the fix."""
     policies = load_policies(app.config["HELPDESK_CONFIG"])
     app.extensions["guichet_context"] = Context(
-        policies, BusinessCalendar.from_policies(policies), Path(app.config["KB_DIR"]), Path(app.config["SITE_DIR"]),
-        app.config.get("KB_REVISION"))
+        policies, BusinessCalendar.from_policies(policies), Path(app.config["KB_DIR"]),
+        manifest_path=Path(app.config["MANIFEST_PATH"]), configured_revision=app.config.get("KB_REVISION"))
     app.extensions["guichet_db"] = Database(database_url(app), int(app.config["BUSY_TIMEOUT_MS"]))
     app.teardown_appcontext(_close_session)
 

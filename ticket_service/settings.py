@@ -40,7 +40,8 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
     # through; MAX_CONTENT_LENGTH and ATTACHMENT_MAX_BYTES bound the request and the file.
     ("MAX_FORM_MEMORY_SIZE", 512 * 1024, "Largest non-file multipart field (and the form parser's buffer)."),
     # knowledge base and demo
-    ("KB_REVISION", None, "KB git revision recorded with resolutions; default: the built site's stamp, else git."),
+    ("KB_REVISION", None, "KB revision recorded with resolutions; default: `kb_revision` of the site build's "
+     "manifest (MANIFEST_PATH, re-read when it changes), else none."),
     ("DEMO_PASSWORD", "demo-guichet-2026", "Password of the demo accounts made by `guichet demo load` (demo only)."),
     # pages: desk, portal, sign-in (issue 6)
     ("DEMO_MODE", False, "List the demo accounts and their password on the sign-in page; only `make run` turns it on."),

@@ -57,6 +57,11 @@ BROKEN = [  # (mutation, key named in the error)
     (lambda d: d["calendar"].update(days=["lundi"]), "calendar.days"),
     (lambda d: d.update(auto_close_business_days="cinq"), "auto_close_business_days"),
     (lambda d: d.update(satisfaction="oui"), "satisfaction.enabled"),
+    (lambda d: d["organisation"].update(timezone="Europe/Lutece"), "organisation.timezone"),
+    (lambda d: d["organisation"].update(locale="français"), "organisation.locale"),
+    (lambda d: d["form_labels"]["urgency"].pop("low"), "form_labels.urgency"),
+    (lambda d: d["form_labels"]["request_types"].update(panne="Ça ne marche pas"), "form_labels.request_types.panne"),
+    (lambda d: d["form_labels"]["impact"].update(low=""), "form_labels.impact.low"),
 ]
 
 
@@ -72,6 +77,19 @@ def test_broken_policies_name_the_key_and_the_fix(tmp_path, mutate, key):
     with pytest.raises(PolicyError):  # the app refuses to start with it
         create_app({"HELPDESK_CONFIG": str(path), "SECRET_KEY": "x", "VERIFY_DATABASE": False,
                     "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+
+
+def test_the_calendar_works_in_the_organisation_time_zone_unless_it_names_one(tmp_path):
+    data = yaml.safe_load((ROOT / "helpdesk.yml").read_text(encoding="utf-8"))
+    assert "timezone" not in data["calendar"] and POLICIES.organisation.timezone == POLICIES.timezone == "Europe/Paris"
+    path = tmp_path / "helpdesk.yml"
+    data["organisation"]["timezone"] = "America/Montreal"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert load_policies(path).timezone == "America/Montreal"
+    data["calendar"]["timezone"] = "Europe/Paris"  # a desk working in another zone than its employees
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    policies = load_policies(path)
+    assert (policies.organisation.timezone, policies.timezone) == ("America/Montreal", "Europe/Paris")
 
 
 # (start, business hours to add, expected local end)

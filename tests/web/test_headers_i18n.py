@@ -81,7 +81,7 @@ def test_english_catalogue_covers_every_page_string(tmp_path):
     assert wanted - translated == set(), "run pybabel extract and translate the new strings"
 
 
-def test_page_dates_follow_the_calendar_time_zone_of_helpdesk_yml(tmp_path):
+def test_page_dates_follow_the_organisation_time_zone_of_helpdesk_yml(tmp_path):
     from datetime import datetime, timezone
 
     from tshelpers import ROOT, app_config
@@ -93,10 +93,26 @@ def test_page_dates_follow_the_calendar_time_zone_of_helpdesk_yml(tmp_path):
     for zone in ("Europe/Paris", "America/Guadeloupe"):
         config = tmp_path / f"{zone.replace('/', '-')}.yml"
         text = (ROOT / "helpdesk.yml").read_text(encoding="utf-8")
-        config.write_text(text.replace("calendar:\n  timezone: Europe/Paris", f"calendar:\n  timezone: {zone}"),
-                          encoding="utf-8")
+        assert "organisation:\n  name: Ferrand & Associés\n  timezone: Europe/Paris\n" in text
+        config.write_text(text.replace("  timezone: Europe/Paris\n", f"  timezone: {zone}\n", 1), encoding="utf-8")
         app = build_app(app_config(f"sqlite:///{tmp_path / 'unused.sqlite3'}", tmp_path, HELPDESK_CONFIG=str(config),
                                    TRANSLATIONS_BUILD_DIR=str(tmp_path / "mo")))
         with app.test_request_context("/"):
             shown[zone] = app.jinja_env.filters["when"](noon_utc)
     assert "13:00" in shown["Europe/Paris"] and "08:00" in shown["America/Guadeloupe"], shown
+
+
+def test_the_default_page_language_is_the_organisation_locale(tmp_path):
+    from tshelpers import ROOT, app_config
+
+    from ticket_service import build_app
+
+    config = tmp_path / "helpdesk.yml"
+    text = (ROOT / "helpdesk.yml").read_text(encoding="utf-8")
+    config.write_text(text.replace("  locale: fr_FR\n", "  locale: en_GB\n", 1), encoding="utf-8")
+    app = build_app(app_config(f"sqlite:///{tmp_path / 'unused.sqlite3'}", tmp_path, HELPDESK_CONFIG=str(config),
+                               TRANSLATIONS_BUILD_DIR=str(tmp_path / "mo")))
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "en_GB"
+    client = app.test_client()
+    assert '<html lang="en">' in client.get("/connexion").text
+    assert '<html lang="fr">' in client.get("/connexion?lang=fr").text

@@ -1,41 +1,41 @@
-"""The helpdesk context a request works with: validated policies, the business calendar, the KB revision."""
+"""The helpdesk context a request works with: validated policies, the business calendar, what the KB holds."""
 
 from __future__ import annotations
 
 import re
-import subprocess
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ticket_service.domain.calendar import BusinessCalendar
-from ticket_service.domain.policies import Policies, load_policies
+from ticket_service.domain.kb_manifest import KBManifest
+from ticket_service.domain.policies import Policies
 
 ARTICLE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @dataclass
 class Context:
-    """Policies and derived helpers, built once at start-up."""
+    """Policies and derived helpers, built once at start-up; the KB side follows the site build without a restart."""
 
     policies: Policies
     calendar: BusinessCalendar
     kb_dir: Path
-    site_dir: Path
+    manifest_path: Path | None = None
     configured_revision: str | None = None
+    kb: KBManifest = field(init=False, repr=False)
 
-    @cached_property
+    def __post_init__(self):
+        self.kb = KBManifest(self.manifest_path, self.kb_dir)
+
+    @property
     def kb_revision(self) -> str | None:
-        """Return the KB revision of the running build: configured, from the built site, or from git."""
-        if self.configured_revision:
-            return self.configured_revision
-        stamp = self.site_dir / "kb-revision.txt"
-        if stamp.is_file():
-            return stamp.read_text(encoding="utf-8").strip()[:64] or None
-        try:
-            result = subprocess.run(["git", "-C", str(self.kb_dir), "rev-parse", "--short=12", "HEAD"],
-                                    capture_output=True, text=True, timeout=5, check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return result.stdout.strip() or None if result.returncode == 0 else None
+        """Return the KB revision resolutions record: KB_REVISION if set, else the build manifest's, else None."""
+        return self.configured_revision or self.kb.current().revision
 
+    def article_exists(self, article_id: str) -> bool:
+        """Return True when the site build's manifest (or, without a build, kb/) holds this article id."""
+        return article_id in self.kb.current().audiences
+
+    def article_audience(self, article_id: str) -> str | None:
+        """Return ``employees`` or ``technicians`` for a known article, None for an unknown one."""
+        return self.kb.current().audiences.get(article_id)

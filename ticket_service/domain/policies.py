@@ -1,4 +1,8 @@
-"""Policies as code: load and validate the ticket-service sections of ``helpdesk.yml``."""
+"""Policies as code: the ticket-service sections of ``helpdesk.yml``, validated from the file ``search`` reads.
+
+``search.load_helpdesk_config`` parses the file once and validates the sections the KB shares (organisation,
+categories, kb); this module builds Policies from that same parsed mapping.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from search import ConfigError, HelpdeskConfig, Organisation, load_helpdesk_config, valid_timezone
 
 REQUEST_TYPES = ("incident", "problem", "service_request", "access_request")
 LEVELS = ("N1", "N2", "N3")
@@ -40,6 +44,15 @@ class CatalogueItem:
 
 
 @dataclass(frozen=True)
+class FormLabels:
+    """The employee-facing wording of the request form's choices, in display order."""
+
+    request_types: dict[str, str]
+    urgency: dict[str, str]
+    impact: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Policies:
     """Everything the ticket service reads from ``helpdesk.yml``."""
 
@@ -53,12 +66,14 @@ class Policies:
     catalogue: dict[str, CatalogueItem]
     sla: dict[str, dict[str, float]]
     at_risk_ratio: float
-    timezone: str
+    timezone: str  # the business calendar's: calendar.timezone, else organisation.timezone
     workdays: tuple[int, ...]
     hours: tuple[tuple[int, int], tuple[int, int]]
     holidays_country: str
     auto_close_business_days: int
     satisfaction_enabled: bool
+    organisation: Organisation
+    form_labels: FormLabels
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -82,26 +97,30 @@ class Policies:
 def load_policies(path: str | Path) -> Policies:
     """Read and validate ``helpdesk.yml``; raise PolicyError naming the key and the fix."""
     path = Path(path)
+    if not path.is_file():
+        raise PolicyError(f"{path}: no such file — fix: set GUICHET_HELPDESK_CONFIG to the path of helpdesk.yml.")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read the file ({exc.strerror}); set GUICHET_HELPDESK_CONFIG to its path.") from None
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{path}: invalid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise PolicyError(f"{path}: the file must be a mapping of sections (categories:, sla:, …).")
-    return _Validator(str(path), data).run()
+        config = load_helpdesk_config(path)
+    except ConfigError as exc:
+        raise PolicyError(str(exc)) from None
+    return policies_from(config)
+
+
+def policies_from(config: HelpdeskConfig) -> Policies:
+    """Build the Policies of a ``helpdesk.yml`` that ``search`` has read; raise PolicyError naming the key and the fix."""
+    return _Validator(config).run()
 
 
 class _Validator:
     """Check one parsed file, raising on the first problem with key and fix."""
 
-    def __init__(self, source: str, data: dict):
-        self.source = source
-        self.data = data
+    def __init__(self, config: HelpdeskConfig):
+        self.config = config
+        self.source = str(config.path)
+        self.data = config.data
 
     def fail(self, key: str, problem: str, fix: str):
-        raise PolicyError(f"{self.source}: `{key}` {problem} — fix: {fix}")
+        raise PolicyError(f"{self.source}:{self.config.line(key)}: `{key}` {problem} — fix: {fix}")
 
     def mapping(self, key: str, value, fix: str, *, non_empty=True) -> dict:
         if not isinstance(value, dict) or (non_empty and not value):
@@ -116,7 +135,6 @@ class _Validator:
         return dict(value)
 
     def run(self) -> Policies:
-        categories = self.labels("categories", "list categories as `id: Label`.")
         request_types = self.labels("request_types", "map each of " + ", ".join(REQUEST_TYPES) + " to a French label.")
         for name in REQUEST_TYPES:
             if name not in request_types:
@@ -142,12 +160,34 @@ class _Validator:
         if not isinstance(satisfaction, dict) or not isinstance(satisfaction.get("enabled"), bool):
             self.fail("satisfaction.enabled", "must be true or false", "write `satisfaction: {enabled: true}`.")
         return Policies(
-            categories=categories, request_types=request_types, impact=impact, urgency=urgency,
+            categories=self.config.kb.categories, request_types=request_types, impact=impact, urgency=urgency,
             priority_matrix={imp: {u: matrix[imp][u] for u in urgency} for imp in impact},
             groups=groups, default_group=default_group, catalogue=self._catalogue(), sla=sla, at_risk_ratio=ratio,
             timezone=tz, workdays=days, hours=hours, holidays_country=country,
-            auto_close_business_days=auto_close, satisfaction_enabled=satisfaction["enabled"], source=self.source,
+            auto_close_business_days=auto_close, satisfaction_enabled=satisfaction["enabled"],
+            organisation=self.config.organisation, form_labels=self._form_labels(request_types, urgency, impact),
+            source=self.source,
         )
+
+    def _form_labels(self, request_types: dict, urgency: dict, impact: dict) -> FormLabels:
+        fix = ("write `form_labels: {request_types: {incident: …}, urgency: {<level>: …}, impact: {<level>: …}}` "
+               "in the words of the person asking, in the order the form shows them.")
+        spec = self.mapping("form_labels", self.data.get("form_labels"), fix)
+        sections = {}
+        for name, ids, every in (("request_types", request_types, False), ("urgency", urgency, True),
+                                 ("impact", impact, True)):
+            key = f"form_labels.{name}"
+            labels = self.mapping(key, spec.get(name), fix)
+            for item, label in labels.items():
+                if item not in ids:
+                    self.fail(f"{key}.{item}", f"is not one of the {name} of this file", "use one of: " + ", ".join(ids) + ".")
+                if not isinstance(label, str) or not label.strip():
+                    self.fail(f"{key}.{item}", "must be a non-empty label", fix)
+            missing = [item for item in ids if item not in labels]
+            if every and missing:
+                self.fail(key, "misses " + ", ".join(missing), f"give every {name} level an employee-facing label.")
+            sections[name] = dict(labels)
+        return FormLabels(**sections)
 
     def _people(self, key: str, value, fix: str) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
@@ -205,15 +245,13 @@ class _Validator:
         return sla, float(ratio)
 
     def _calendar(self):
-        fix = "write `calendar: {timezone: Europe/Paris, days: [mon, …], hours: [\"08:30\", \"18:00\"], holidays_country: FR}`."
+        fix = "write `calendar: {days: [mon, …], hours: [\"08:30\", \"18:00\"], holidays_country: FR}`."
         spec = self.mapping("calendar", self.data.get("calendar"), fix)
-        tz = spec.get("timezone")
-        try:
-            from zoneinfo import ZoneInfo
-
-            ZoneInfo(str(tz))
-        except (KeyError, ValueError, OSError):
-            self.fail("calendar.timezone", f"is {tz!r}, not an IANA time zone", "use e.g. Europe/Paris.")
+        # The desk works in the organisation's zone unless it says otherwise (a provider abroad, say).
+        tz = spec.get("timezone", self.config.organisation.timezone)
+        if not valid_timezone(tz):
+            self.fail("calendar.timezone", f"is {tz!r}, not an IANA time zone",
+                      "use e.g. Europe/Paris, or remove it to use organisation.timezone.")
         days = spec.get("days")
         if not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days):
             self.fail("calendar.days", f"is {days!r}", "list weekdays among " + ", ".join(WEEKDAYS) + ".")

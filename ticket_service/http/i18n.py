@@ -1,4 +1,4 @@
-"""Page languages: French by default, English on request; catalogues compiled from .po at start-up."""
+"""Page languages: the organisation's (helpdesk.yml) by default, others on request; catalogues compiled at start-up."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, request
 from flask_babel import Babel
+
+from search import Organisation
 
 SOURCE = Path(__file__).resolve().parent.parent / "translations"  # ticket_service/translations
 COOKIE = "guichet_lang"
@@ -35,13 +37,19 @@ def compile_catalogues(source: Path, target: Path) -> list[Path]:
 
 
 def select_locale() -> str:
-    """Return ?lang=, else the language cookie, else the default (French)."""
+    """Return ?lang=, else the language cookie, else the organisation's language (helpdesk.yml) when offered."""
     languages = current_app.config["LANGUAGES"]
     wanted = request.args.get("lang") or request.cookies.get(COOKIE)
     if wanted in languages:
         g.guichet_lang = wanted
         return wanted
-    return languages[0]
+    return default_language(current_app)
+
+
+def default_language(app: Flask) -> str:
+    """Return the language of organisation.locale if the pages offer it, else the first of LANGUAGES."""
+    language = str(app.config["BABEL_DEFAULT_LOCALE"]).split("_")[0]
+    return language if language in app.config["LANGUAGES"] else app.config["LANGUAGES"][0]
 
 
 def _remember_language(response):
@@ -57,10 +65,11 @@ def init_app(app: Flask) -> None:
     """Compile the catalogues and install Flask-Babel with the locale selector."""
     target = Path(app.config.get("TRANSLATIONS_BUILD_DIR") or Path(app.instance_path) / "translations")
     compile_catalogues(SOURCE, target)
-    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["LANGUAGES"][0])
-    # Dates on the pages in the company's time zone: the business calendar's (helpdesk.yml), which the SLA uses too.
+    # Dates and the default language come from helpdesk.yml's organisation block, which runtime.init_app validated.
     context = app.extensions.get("guichet_context")
-    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", context.policies.timezone if context else "Europe/Paris")
+    organisation = context.policies.organisation if context else Organisation()
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", organisation.locale)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", organisation.timezone)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(target)
     Babel(app, locale_selector=select_locale)
     app.after_request(_remember_language)

@@ -7,7 +7,7 @@ session's token in a hidden field and the app-wide CSRF check (auth.py) refuses 
 from __future__ import annotations
 
 import secrets
-from zoneinfo import ZoneInfo
+from collections.abc import Mapping
 
 from flask import Blueprint, render_template_string, request
 from flask_wtf.csrf import generate_csrf
@@ -24,11 +24,31 @@ from ticket_service.store.models import Ticket
 from ticket_service.http.validation import validate
 
 bp = Blueprint("help_form", __name__)
-PARIS = ZoneInfo("Europe/Paris")
-URGENCY = {"high": "Je suis bloqué, je ne peux plus travailler", "medium": "Je suis gêné mais j'avance",
-           "low": "Ça peut attendre"}
-IMPACT = {"low": "Moi seulement", "medium": "Plusieurs collègues", "high": "Toute l'équipe ou tout le site"}
-TYPES = {"incident": "Quelque chose ne marche pas", "service_request": "J'ai besoin de quelque chose"}
+
+
+class _FormChoices(Mapping):
+    """One choice of the form, id → employee-facing label, read from helpdesk.yml's ``form_labels`` on each use."""
+
+    def __init__(self, section: str):
+        self.section = section
+
+    def _labels(self) -> dict[str, str]:
+        return getattr(get_ctx().policies.form_labels, self.section)
+
+    def __getitem__(self, key):
+        return self._labels()[key]
+
+    def __iter__(self):
+        return iter(self._labels())
+
+    def __len__(self):
+        return len(self._labels())
+
+
+# Mappings rather than dicts so that a changed helpdesk.yml (tests, another company) is what the page shows.
+URGENCY = _FormChoices("urgency")
+IMPACT = _FormChoices("impact")
+TYPES = _FormChoices("request_types")
 
 PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -68,10 +88,12 @@ PAGE = """<!doctype html>
 
 
 def _render(status: int = 200, **context):
-    values = {"title": "", "description": "", "type": "incident", "impact": "low", "urgency": "medium", "email": "",
-              **context.pop("values", {})}
-    groups = [("type", "Type de demande", TYPES), ("urgency", "Est-ce urgent pour vous ?", URGENCY),
-              ("impact", "Qui est touché ?", IMPACT)]
+    """Render the form (or the created ticket) with the choices' labels of helpdesk.yml."""
+    types = dict(TYPES)
+    values = {"title": "", "description": "", "type": next(iter(types)), "impact": "low", "urgency": "medium",
+              "email": "", **context.pop("values", {})}
+    groups = [("type", "Type de demande", types), ("urgency", "Est-ce urgent pour vous ?", dict(URGENCY)),
+              ("impact", "Qui est touché ?", dict(IMPACT))]
     body = render_template_string(PAGE, csrf=generate_csrf(), form_key=secrets.token_urlsafe(16), user=current_user(),
                                   values=values, groups=groups, errors=context.pop("errors", {}), **context)
     return body, status, {"Cache-Control": "no-store", "Content-Security-Policy":
@@ -116,5 +138,7 @@ def submit():
 
 
 def _done(ticket):
-    due = ticket.first_response_due.astimezone(PARIS).strftime("%d/%m/%Y à %H h %M") if ticket.first_response_due else "—"
-    return _render(201, ticket=ticket, due=due)
+    """Show the created ticket with its first-response due date in the organisation's time zone."""
+    due = ticket.first_response_due
+    zone = get_ctx().policies.organisation.zone
+    return _render(201, ticket=ticket, due=due.astimezone(zone).strftime("%d/%m/%Y à %H h %M") if due else "—")
