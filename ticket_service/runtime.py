@@ -11,6 +11,7 @@ from ticket_service.domain.calendar import BusinessCalendar
 from ticket_service.domain.context import Context
 from ticket_service.domain.policies import load_policies
 from ticket_service.store.db import Database
+from ticket_service.store.files import FileStore
 
 
 def init_app(app: Flask) -> None:
@@ -55,3 +56,14 @@ def _close_session(_exc):
     session = g.pop("db_session", None)
     if session is not None:
         session.close()  # rolls back anything not committed
+
+
+def get_files(app: Flask | None = None) -> FileStore:
+    """Return the app's attachment store (ATTACHMENTS_DIR, default attachments/ in the instance folder)."""
+    app = app or current_app
+    store = app.extensions.get("guichet_files")
+    if store is None:
+        folder = app.config.get("ATTACHMENTS_DIR") or Path(app.instance_path) / "attachments"
+        store = app.extensions["guichet_files"] = FileStore(
+            folder, int(app.config["ATTACHMENT_MAX_BYTES"]), int(app.config["ATTACHMENTS_PER_TICKET"]))
+    return store

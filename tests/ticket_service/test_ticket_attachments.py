@@ -113,13 +113,13 @@ def test_no_idor_and_internal_files_stay_internal(app, api, ticket):
 
 
 def test_startup_sweep_removes_orphans_and_keeps_referenced_files(app, api, database, ticket):
-    from ticket_service.store.files import sweep_orphans
+    from ticket_service.runtime import get_files
 
     kept = upload(api("employee_a"), ticket["id"], b"garde-moi", "garde.txt").get_json()
     folder = Path(app.config["ATTACHMENTS_DIR"])
     (folder / "tmp" / "interrompu").write_bytes(b"upload interrompu par kill -9")
     (folder / ("0" * 32)).write_bytes(b"fichier sans ligne")
     with app.app_context(), database.write() as db:
-        assert sweep_orphans(db) == 2
+        assert get_files(app).sweep_orphans(db) == 2
     assert not (folder / ("0" * 32)).exists() and list((folder / "tmp").iterdir()) == []
     assert api("employee_a").get(kept["download_url"]).data == b"garde-moi"

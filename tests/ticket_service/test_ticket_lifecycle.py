@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from ticket_service.domain import transitions
+from ticket_service.domain import tickets, transitions
 from ticket_service.domain.approvals import decide
 from ticket_service.store.models import Person, Ticket, TicketEvent
 from tshelpers import new_ticket
@@ -53,7 +53,7 @@ def make_in_state(app, database, users, state: str) -> int:
         data = {"title": f"Ticket en état {state}", "description": "Préparé pour le test.", "type": kind}
         if kind == "access_request":
             data["catalogue_item"] = "dossier-comptabilite"
-        ticket = transitions.create_ticket(db, ctx, requester, data)
+        ticket = tickets.create_ticket(db, ctx, requester, data)
         path = {"new": [], "in_progress": ["in_progress"], "waiting": ["in_progress", "waiting"],
                 "resolved": ["in_progress", "resolved"], "closed": ["in_progress", "resolved", "closed"],
                 "cancelled": ["cancelled"], "awaiting_approval": [], "rejected": []}[state]
@@ -89,7 +89,8 @@ def test_state_machine_table(app, database, users, api, frm):
 
 def test_the_specification_matches_the_code():
     human = {pair for pair, codes in EXPECTED.items() if 200 in codes}
-    code = {pair for pair, who in transitions.TRANSITIONS.items() if who - {transitions.SYSTEM}}
+    # self-service is the requester's « Finalement c'est résolu », never a /transitions move
+    code = {pair for pair, who in transitions.TRANSITIONS.items() if who - {transitions.SYSTEM, transitions.SELF_SERVICE}}
     assert human == code
     assert set(EXPECTED) == set(transitions.TRANSITIONS)
 
@@ -182,7 +183,7 @@ def test_auto_close_after_the_configured_business_days(app, database, users):
     resolved_at = datetime(2026, 12, 23, 10, 0, tzinfo=timezone.utc)  # Wednesday; 25/12 and 01/01 are holidays
     with database.write() as db:
         requester, tech = db.get(Person, users["employee_a"]), db.get(Person, users["n1"])
-        ticket = transitions.create_ticket(db, ctx, requester, {"title": "Souris", "description": "Ne marche plus."},
+        ticket = tickets.create_ticket(db, ctx, requester, {"title": "Souris", "description": "Ne marche plus."},
                                          now=resolved_at - timedelta(hours=1))
         transitions.transition(db, ctx, ticket, tech, "resolved", now=resolved_at, note="Piles changées.", kb_gap=True)
         ticket_id = ticket.id

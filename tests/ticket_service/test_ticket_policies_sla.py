@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ticket_service import create_app
-from ticket_service.domain import transitions
+from ticket_service.domain import tickets, transitions
 from ticket_service.domain.calendar import BusinessCalendar
 from ticket_service.store.models import Person, Ticket
 from ticket_service.domain.policies import PolicyError, load_policies
@@ -136,7 +136,7 @@ def test_sla_due_times_pause_in_waiting_and_flag_breaches(app, database, users):
     created = paris(2026, 12, 21, 9, 0).astimezone(UTC)  # Monday; P3 = 4 h first response, 24 h resolution
     with database.write() as db:
         requester, tech = db.get(Person, users["employee_a"]), db.get(Person, users["n1"])
-        ticket = transitions.create_ticket(db, ctx, requester, {"title": "Clavier", "description": "Touches mortes.",
+        ticket = tickets.create_ticket(db, ctx, requester, {"title": "Clavier", "description": "Touches mortes.",
                                                               "impact": "low", "urgency": "high"}, now=created)
         assert ticket.priority == "P3"
         assert ticket.first_response_due == paris(2026, 12, 21, 13, 0).astimezone(UTC)
@@ -169,7 +169,7 @@ def test_sla_filters_in_queries(app, database, users, api):
     ctx = app.extensions["guichet_context"]
     with database.write() as db:
         requester = db.get(Person, users["employee_b"])
-        old = transitions.create_ticket(db, ctx, requester, {"title": "Vieux ticket", "description": "Oublié.",
+        old = tickets.create_ticket(db, ctx, requester, {"title": "Vieux ticket", "description": "Oublié.",
                                                            "impact": "high", "urgency": "high"},
                                       now=datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
         old_id = old.id

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from web_fixtures import app, browser  # noqa: F401  (fixtures)
 from tshelpers import ROLES
 
-from ticket_service.domain import transitions
+from ticket_service.domain import tickets
 from ticket_service.runtime import get_ctx
 from ticket_service.store.models import Person
 from ticket_service.http.web.desk import PAGE_SIZE
@@ -24,7 +24,7 @@ def made(app):  # noqa: F811
     """More incidents than one page holds."""
     with app.app_context(), app.extensions["guichet_db"].write() as session:
         person = session.scalar(select(Person).where(Person.email == ROLES["employee_b"]))
-        return {transitions.create_ticket(session, get_ctx(), person,
+        return {tickets.create_ticket(session, get_ctx(), person,
                                         {"title": f"Clavier {n}", "description": "Une touche ne répond plus."}).id
                 for n in range(PAGE_SIZE + 20)}
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from web_fixtures import CSRF, DATABASES, Browser, migrated_app, new_ticket
 from tshelpers import ROLES
 
-from ticket_service.domain import transitions
+from ticket_service.domain import tickets, transitions
 from ticket_service.runtime import get_ctx
 from ticket_service.store.models import HelpEvent, LearnedPair, Person, Ticket, utcnow
 
@@ -48,7 +48,7 @@ def resolved_ticket(app, title: str, description: str, articles: list[str], *, s
             transitions.transition(session, ctx, ticket, tech, "resolved", note="Résolu en suivant la fiche.",
                                  articles=articles)
         else:
-            transitions.link_article(session, ctx, ticket, tech, articles[0])
+            tickets.link_article(session, ctx, ticket, tech, articles[0])
     return ticket_id
 
 

@@ -15,13 +15,12 @@ def demo():
 @demo.command("load")
 def demo_load():
     """Load « Ferrand & Associés »: people, groups and a month of tickets (idempotent)."""
-    from ticket_service.runtime import get_ctx
-    from ticket_service.runtime import get_database
-    from ticket_service.demo.tickets import load_demo
+    from ticket_service.actions.demo import load
+    from ticket_service.runtime import get_ctx, get_database
 
     app = load_app()
-    with app.app_context(), get_database(app).write() as session:
-        result = load_demo(session, get_ctx(), app.config["DEMO_PASSWORD"], app.config["PASSWORD_HASH_METHOD"])
+    with app.app_context(), get_database(app).writer() as session:
+        result = load(session, get_ctx(), app.config["DEMO_PASSWORD"], app.config["PASSWORD_HASH_METHOD"])
     click.echo(f"Demo: {result['people']} people, {result['tickets_created']} new tickets. "
                f"Sign in e.g. as julie.martin@ferrand-associes.fr (technicienne N1) or claire.rousseau@ferrand-associes.fr "
                f"with the password from DEMO_PASSWORD.")

@@ -8,9 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from ticket_service.domain import transitions
+from ticket_service.demo.help_sessions import load_help_sessions
+from ticket_service.domain import tickets, transitions
 from ticket_service.domain.approvals import decide
 from ticket_service.domain.context import Context
+from ticket_service.domain.history import record
 from ticket_service.store.models import Comment, Person, Ticket, TicketLink, utcnow
 
 D = "@ferrand-associes.fr"
@@ -122,13 +124,11 @@ def load_demo(db: Session, ctx: Context, password: str, method: str = "scrypt", 
         if db.scalar(select(Ticket).where(Ticket.help_session_id == marker)) is not None:
             continue
         start = now - timedelta(days=days_ago)
-        ticket = transitions.create_ticket(db, ctx, people[requester], {**fields, "help_session_id": marker}, now=start)
+        ticket = tickets.create_ticket(db, ctx, people[requester], {**fields, "help_session_id": marker}, now=start)
         created.append(ticket)
         for hours, actor, action, args in steps:
             at = min(start + timedelta(hours=hours), now - timedelta(minutes=1))
             _step(db, ctx, ticket, people.get(actor) if actor else None, action, dict(args), at, created)
-    from ticket_service.demo.help_sessions import load_help_sessions  # issue 5: a month of help sessions for the deflection report
-
     help_events = load_help_sessions(db, ctx, now)
     return {"people": len(people), "tickets_created": len(created), "help_events": help_events}
 
@@ -153,7 +153,7 @@ def _step(db, ctx, ticket, actor, action, args, at, created) -> None:
     elif action == "publish":
         ticket.published, ticket.major = True, args["major"]
         ticket.public_title, ticket.public_text = args["public_title"], args["public_text"]
-        transitions.record(db, ticket, actor, "published", False, True, now=at)
+        record(db, ticket, actor, "published", False, True, now=at)
     elif action == "link":
         target = db.scalar(select(Ticket).where(Ticket.help_session_id == f"demo-{args['target']:02d}"))
         if target is not None:

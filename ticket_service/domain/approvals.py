@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 
 from ticket_service.domain.context import Context
 from ticket_service.domain.errors import Conflict, Forbidden
-from ticket_service.domain.transitions import record, transition
+from ticket_service.domain.events import ApprovalDecided, emit
+from ticket_service.domain.history import record
+from ticket_service.domain.transitions import transition
 from ticket_service.store.models import Approval, Person, Ticket, utcnow
 
 
@@ -53,4 +55,6 @@ def decide(db: Session, ctx: Context, ticket: Ticket, approver: Person, decision
         quorum = ctx.policies.catalogue[ticket.catalogue_item].quorum
         if approvals >= quorum:
             transition(db, ctx, ticket, None, "new", reason=f"validée ({approvals}/{quorum})", now=now)
+    settled = ticket.status if ticket.status != "awaiting_approval" else None
+    emit(db, ApprovalDecided(ticket.id, approver.id, now, decision=decision, outcome=settled))
     return approval

@@ -33,3 +33,8 @@ class FixedClock(Clock):
 
 
 SYSTEM_CLOCK = Clock()
+
+
+def iso(value):
+    """Return an aware datetime as ISO 8601 with ``Z`` (what the API and the reports print); other values as given."""
+    return value.isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value

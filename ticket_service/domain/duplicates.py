@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ticket_service.domain.transitions import OPEN
+from ticket_service.domain.vocabulary import OPEN
 from ticket_service.store.models import Ticket
 
 MAX_CANDIDATES = 2000  # the most recent open tickets; older ones are unlikely duplicates

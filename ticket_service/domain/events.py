@@ -161,12 +161,15 @@ def field_names(cls: type[DomainEvent]) -> list[str]:
     return [f.name for f in fields(cls) if f.name not in ("ticket_id", "actor_id", "at")]
 
 
-class Recorder:
-    """The events an action produced, in order; the action writes them to the outbox before it commits."""
+_PENDING = "guichet.pending_events"
 
-    def __init__(self):
-        self.events: list[DomainEvent] = []
 
-    def __call__(self, event: DomainEvent) -> DomainEvent:
-        self.events.append(event)
-        return event
+def emit(db, event: DomainEvent) -> DomainEvent:
+    """Note an event on the unit of work (the session); the action writes it to the outbox when it commits."""
+    db.info.setdefault(_PENDING, []).append(event)
+    return event
+
+
+def take_pending(db) -> list[DomainEvent]:
+    """Return and forget the events noted on the session (at commit, or at rollback to drop them)."""
+    return db.info.pop(_PENDING, [])

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from ticket_service.domain.transitions import OPEN
+from ticket_service.domain.vocabulary import OPEN
 from ticket_service.store.models import Ticket
 from ticket_service.http.serializers import public_incident_json
 

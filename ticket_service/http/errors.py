@@ -12,7 +12,6 @@ from werkzeug.exceptions import HTTPException
 
 from ticket_service.domain.errors import (
     Conflict, DomainError, Forbidden, Invalid, Malformed, NotFound, StorageFull, TooLarge, TooMany, Unsupported,
-    not_found,
 )
 
 log = logging.getLogger(__name__)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ticket_service.auth.identity import is_staff
+from ticket_service.domain.clock import iso
 from ticket_service.domain.context import Context
 from ticket_service.store.models import Approval, ArticleLink, Attachment, Comment, Person, Ticket, TicketEvent, TicketLink, utcnow
 from ticket_service.domain.sla import sla_view
@@ -17,10 +18,6 @@ EMPLOYEE_FIELDS = ("id", "title", "description", "type", "category", "catalogue_
 STAFF_FIELDS = EMPLOYEE_FIELDS + ("group", "assignee_id", "requester_id", "help_session_id", "first_response_at",
                                   "kb_gap", "escalation_count", "reopen_count", "first_contact_resolution",
                                   "published", "major", "public_title", "public_text")
-
-
-def iso(value):
-    return value.isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value
 
 
 def person_brief(person: Person | None) -> dict | None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ticket_service.domain.deflection import Event, TicketFact, compute
 from ticket_service.store.models import ArticleLink, HelpEvent, Ticket, utcnow
-from ticket_service.http.serializers import iso
+from ticket_service.domain.clock import iso
 
 LABELS = {
     "sessions": "Sessions d'aide", "sessions_with_suggestions": "… avec fiches proposées",

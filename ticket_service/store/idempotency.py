@@ -1,30 +1,15 @@
-"""Idempotency-Key on creates: the key row is written in the same transaction as the created object."""
+"""Idempotency keys on creates: the key row is written in the same transaction as the created object."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 
-from flask import request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ticket_service.domain.errors import Invalid, Malformed
+from ticket_service.domain.errors import Invalid
 from ticket_service.store.models import IdempotencyKey
-
-_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
-
-
-def header_key() -> str | None:
-    """Return the request's Idempotency-Key, or None; 400 when it is malformed."""
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not _KEY.match(key):
-        raise Malformed("invalid_idempotency_key",
-                       "En-tête Idempotency-Key invalide : 8 à 100 caractères parmi lettres, chiffres, _ . : - (un UUID convient).")
-    return key
 
 
 def fingerprint(payload: dict) -> str:
@@ -33,7 +18,7 @@ def fingerprint(payload: dict) -> str:
 
 
 def replayed_id(db: Session, person_id: int, key: str, endpoint: str, digest: str) -> int | None:
-    """Return the id created earlier with this key; 422 when the key was used for another payload."""
+    """Return the id created earlier with this key; Invalid when the key was used for another payload."""
     row = db.scalar(select(IdempotencyKey).where(IdempotencyKey.person_id == person_id, IdempotencyKey.key == key))
     if row is None:
         return None

@@ -6,7 +6,8 @@ from flask import Blueprint, Flask, request
 from werkzeug.routing import IntegerConverter
 
 from ticket_service.auth.identity import ROLES, current_user, role_of
-from ticket_service.http.errors import ApiError, is_api_path, not_found
+from ticket_service.domain.errors import not_found
+from ticket_service.http.errors import ApiError, is_api_path
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 fallback = Blueprint("api_fallback", __name__)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
+from flask import request
 from sqlalchemy import func, select
 
 from ticket_service.auth.identity import current_user
-from ticket_service.runtime import get_ctx
-from ticket_service.runtime import get_session
+from ticket_service.http.errors import ApiError
 from ticket_service.http.validation import Field
+from ticket_service.runtime import get_ctx, get_session
 
 PAGE_QUERY = {
     "page": Field("int", minimum=1, maximum=100_000, description="Page number, from 1."),
@@ -40,3 +42,17 @@ def paginate(db, stmt, args: dict, render) -> dict:
     rows = db.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return {"items": [render(r) for r in rows], "page": page, "per_page": per_page, "total": total,
             "next_page": page + 1 if page * per_page < total else None}
+
+
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+
+
+def idempotency_key() -> str | None:
+    """Return the request's Idempotency-Key, or None; 400 when it is malformed."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not _KEY.match(key):
+        raise ApiError(400, "invalid_idempotency_key", "En-tête Idempotency-Key invalide : 8 à 100 caractères parmi "
+                       "lettres, chiffres, _ . : - (un UUID convient).")
+    return key

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify, request
-from sqlalchemy.exc import IntegrityError
 
 from ticket_service.auth.rate_limit import EventLimiter
-from ticket_service.domain import help_events
+from ticket_service.actions import help
 from ticket_service.http.api import event_schema
 from ticket_service.http.validation import read_json
 from ticket_service.http.api.common import doc, env
@@ -29,11 +28,5 @@ def events_create():
     db, ctx, user = env()
     session_id, batch = event_schema.parse_batch(read_json(), int(current_app.config["EVENTS_MAX_BATCH"]))
     current_app.extensions["guichet_event_limiter"].take(session_id, request.remote_addr, len(batch))
-    try:
-        accepted, duplicates = help_events.store(db, session_id, batch, user)
-        db.commit()
-    except IntegrityError:  # a concurrent retry of the same batch committed first: store what is left
-        db.rollback()
-        accepted, duplicates = help_events.store(db, session_id, batch, user)
-        db.commit()
+    accepted, duplicates = help.record_events(db, ctx, session_id, batch, user)
     return jsonify(accepted=accepted, duplicates=duplicates), 202

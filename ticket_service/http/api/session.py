@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ticket_service.actions import people
 from flask import jsonify, session
 from flask_wtf.csrf import generate_csrf
 
@@ -39,8 +40,7 @@ def session_create():
 @doc("Sign out: ends every session of this person (their session epoch is bumped).", responses={204: "signed out"})
 def session_delete():
     db, ctx, user = env()
-    user.session_epoch += 1
-    db.commit()
+    people.end_sessions(db, user)
     session.clear()
     return "", 204
 

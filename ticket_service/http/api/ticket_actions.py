@@ -5,37 +5,42 @@ from __future__ import annotations
 from flask import jsonify
 from sqlalchemy import or_, select
 
+from ticket_service.actions import tickets as ticket_actions
+from ticket_service.actions import workflow
+from ticket_service.auth.identity import is_staff
 from ticket_service.domain import transitions
 from ticket_service.domain.access import load_ticket
-from ticket_service.domain.approvals import decide
-from ticket_service.auth.identity import is_staff
-from ticket_service.domain.context import ARTICLE_ID
 from ticket_service.domain.duplicates import likely_duplicates
-from ticket_service.http.errors import ApiError
-from ticket_service.store.models import Approval, ArticleLink, Person, TicketLink
-from ticket_service.http.serializers import approval_json, article_link_json, link_json, ticket_json
-from ticket_service.http.validation import Field, read_json, validate
+from ticket_service.domain.vocabulary import (
+    ARTICLE_ID, COMMENT, DECISIONS, ESCALATION_REASON, LINK_KINDS, PUBLIC_TEXT, PUBLIC_TITLE, RATING_COMMENT, REASON,
+    STATUSES,
+)
 from ticket_service.http.api import bp
 from ticket_service.http.api.common import doc, env
+from ticket_service.http.errors import ApiError
+from ticket_service.http.serializers import approval_json, article_link_json, link_json, ticket_json
+from ticket_service.http.validation import Field, read_json, validate
+from ticket_service.store.models import Approval, ArticleLink, Person, TicketLink
 
 TRANSITION = {
-    "to": Field("enum", required=True, choices=transitions.STATES),
-    "reason": Field("str", min_len=1, max_len=2000, nullable=True),
-    "note": Field("str", max_len=10_000, description="Resolution note (to=resolved)."),
+    "to": Field("enum", required=True, choices=STATUSES),
+    "reason": Field("str", min_len=REASON[0], max_len=REASON[1], nullable=True),
+    "note": Field("str", max_len=COMMENT[1], description="Resolution note (to=resolved)."),
     "articles": Field("strs", description="KB article ids used to resolve (to=resolved)."),
     "kb_gap": Field("bool", description="No article fits: a gap in the knowledge base (to=resolved)."),
     "resolve_incidents": Field("bool", description="Problems: also resolve the linked open incidents."),
 }
-ESCALATION = {"reason": Field("str", required=True, min_len=10, max_len=2000)}
-DECISION = {"decision": Field("enum", required=True, choices=("approved", "rejected")),
-            "comment": Field("str", max_len=2000, nullable=True)}
+ESCALATION = {"reason": Field("str", required=True, min_len=ESCALATION_REASON[0], max_len=ESCALATION_REASON[1])}
+DECISION = {"decision": Field("enum", required=True, choices=DECISIONS),
+            "comment": Field("str", max_len=REASON[1], nullable=True)}
 LINK = {"target_id": Field("int", required=True, minimum=1),
-        "kind": Field("enum", required=True, choices=("duplicate_of", "caused_by", "related"))}
+        "kind": Field("enum", required=True, choices=LINK_KINDS)}
 ARTICLE = {"article_id": Field("str", required=True, min_len=1, max_len=120)}
 MERGE = {"into": Field("int", required=True, minimum=1)}
-RATING = {"rating": Field("int", required=True, minimum=1, maximum=5), "comment": Field("str", max_len=2000, nullable=True)}
-PUBLICATION = {"public_title": Field("str", required=True, min_len=3, max_len=200),
-               "public_text": Field("str", required=True, min_len=3, max_len=5000),
+RATING = {"rating": Field("int", required=True, minimum=1, maximum=5),
+          "comment": Field("str", max_len=RATING_COMMENT[1], nullable=True)}
+PUBLICATION = {"public_title": Field("str", required=True, min_len=PUBLIC_TITLE[0], max_len=PUBLIC_TITLE[1]),
+               "public_text": Field("str", required=True, min_len=PUBLIC_TEXT[0], max_len=PUBLIC_TEXT[1]),
                "major": Field("bool"), "published": Field("bool")}
 
 
@@ -45,10 +50,8 @@ PUBLICATION = {"public_title": Field("str", required=True, min_len=3, max_len=20
 def transitions_create(ticket_id: int):
     db, ctx, user = env()
     data = validate(read_json(), TRANSITION)
-    ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
     extra = {k: data[k] for k in ("note", "articles", "kb_gap", "resolve_incidents") if k in data}
-    transitions.transition(db, ctx, ticket, user, data["to"], reason=data.get("reason"), **extra)
-    db.commit()
+    ticket = workflow.move(db, ctx, user, ticket_id, data["to"], reason=data.get("reason"), **extra)
     body = ticket_json(db, ctx, user, ticket)
     if is_staff(user) and ticket.type == "problem" and ticket.status == "resolved":
         body["open_incidents"] = [t.id for t in transitions.open_incidents_of(db, ticket)]  # offer to resolve them too
@@ -60,9 +63,7 @@ def transitions_create(ticket_id: int):
 def escalations_create(ticket_id: int):
     db, ctx, user = env()
     data = validate(read_json(), ESCALATION)
-    ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
-    transitions.escalate(db, ctx, ticket, user, data["reason"].strip())
-    db.commit()
+    ticket = workflow.escalate(db, ctx, user, ticket_id, data["reason"])
     return jsonify(ticket_json(db, ctx, user, ticket))
 
 
@@ -82,9 +83,7 @@ def approvals_list(ticket_id: int):
 def approvals_create(ticket_id: int):
     db, ctx, user = env()
     data = validate(read_json(), DECISION)
-    ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
-    approval = decide(db, ctx, ticket, user, data["decision"], data.get("comment"))
-    db.commit()
+    approval, ticket = workflow.decide(db, ctx, user, ticket_id, data["decision"], data.get("comment"))
     return jsonify(approval=approval_json(approval, user), status=ticket.status), 201
 
 
@@ -103,10 +102,7 @@ def links_list(ticket_id: int):
 def links_create(ticket_id: int):
     db, ctx, user = env()
     data = validate(read_json(), LINK)
-    ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
-    target = load_ticket(db, ctx, user, data["target_id"])
-    link = transitions.link_tickets(db, ticket, target, data["kind"], user)
-    db.commit()
+    link = ticket_actions.link(db, ctx, user, ticket_id, data["target_id"], data["kind"])
     return jsonify(link_json(link)), 201
 
 
@@ -126,9 +122,7 @@ def articles_create(ticket_id: int):
     data = validate(read_json(), ARTICLE)
     if not ARTICLE_ID.match(data["article_id"]):
         raise ApiError(422, "invalid_fields", "Identifiant de fiche invalide.", {"article_id": "kebab-case attendu"})
-    ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
-    link = transitions.link_article(db, ctx, ticket, user, data["article_id"])
-    db.commit()
+    link = ticket_actions.link_article(db, ctx, user, ticket_id, data["article_id"])
     return jsonify(article_link_json(link)), 201
 
 
@@ -146,10 +140,7 @@ def duplicates_list(ticket_id: int):
 def merge_create(ticket_id: int):
     db, ctx, user = env()
     data = validate(read_json(), MERGE)
-    ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
-    target = load_ticket(db, ctx, user, data["into"])
-    transitions.merge(db, ctx, ticket, target, user)
-    db.commit()
+    ticket = ticket_actions.merge(db, ctx, user, ticket_id, data["into"])
     return jsonify(ticket_json(db, ctx, user, ticket))
 
 
@@ -158,9 +149,7 @@ def merge_create(ticket_id: int):
 def satisfaction_create(ticket_id: int):
     db, ctx, user = env()
     data = validate(read_json(), RATING)
-    ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
-    transitions.rate(db, ctx, ticket, user, data["rating"], data.get("comment"))
-    db.commit()
+    ticket = ticket_actions.rate(db, ctx, user, ticket_id, data["rating"], data.get("comment"))
     return jsonify(ticket_json(db, ctx, user, ticket)), 201
 
 
@@ -170,9 +159,8 @@ def satisfaction_create(ticket_id: int):
 def publication_create(ticket_id: int):
     db, ctx, user = env()
     data = validate(read_json(), PUBLICATION)
-    ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
     # The API sets the whole publication: an omitted flag means published, not major.
-    transitions.publish(db, ticket, user, {"public_title": data["public_title"], "public_text": data["public_text"],
-                                         "major": data.get("major", False), "published": data.get("published", True)})
-    db.commit()
+    ticket = ticket_actions.publish(db, ctx, user, ticket_id, {
+        "public_title": data["public_title"], "public_text": data["public_text"],
+        "major": data.get("major", False), "published": data.get("published", True)})
     return jsonify(ticket_json(db, ctx, user, ticket)), 201

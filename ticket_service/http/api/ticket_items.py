@@ -7,20 +7,22 @@ import io
 from flask import jsonify, request, send_file
 from sqlalchemy import select
 
-from ticket_service.store import files, idempotency
-from ticket_service.domain import transitions
-from ticket_service.domain.access import load_ticket
+from ticket_service.actions import tickets as actions
 from ticket_service.auth.identity import is_staff
-from ticket_service.http.errors import ApiError, not_found
-from ticket_service.store.models import Attachment, Comment, Person
+from ticket_service.domain.access import load_ticket
+from ticket_service.domain.errors import not_found
+from ticket_service.domain.vocabulary import COMMENT
+from ticket_service.http.api import bp
+from ticket_service.http.api.common import PAGE_QUERY, doc, env, idempotency_key, paginate
+from ticket_service.http.errors import ApiError
 from ticket_service.http.serializers import attachment_json, comment_json
 from ticket_service.http.validation import Field, read_json, read_query, validate
-from ticket_service.http.api import bp
-from ticket_service.http.api.common import PAGE_QUERY, doc, env, paginate
+from ticket_service.runtime import get_files
+from ticket_service.store.models import Attachment, Comment, Person
 
 
 def comment_fields(staff: bool) -> dict[str, Field]:
-    fields = {"body": Field("str", required=True, min_len=1, max_len=10_000)}
+    fields = {"body": Field("str", required=True, min_len=COMMENT[0], max_len=COMMENT[1])}
     if staff:
         fields["internal"] = Field("bool", description="Internal note, never shown to employees (technicians).")
     return fields
@@ -46,16 +48,10 @@ def comments_list(ticket_id: int):
 def comments_create(ticket_id: int):
     db, ctx, user = env()
     data = validate(read_json(), comment_fields(is_staff(user)))
-    ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
-    key, digest = idempotency.header_key(), idempotency.fingerprint({**data, "ticket_id": ticket.id})
-    if key is not None:
-        replay = idempotency.replayed_id(db, user.id, key, "comments", digest)
-        if replay is not None:
-            return jsonify(comment_json(db.get(Comment, replay), user)), 201, {"Idempotent-Replayed": "true"}
-    comment = transitions.add_comment(db, ctx, ticket, user, data["body"], internal=bool(data.get("internal")))
-    if key is not None:
-        idempotency.remember(db, user.id, key, "comments", digest, comment.id)
-    db.commit()
+    comment, replayed = actions.comment(db, ctx, user, ticket_id, data["body"], internal=bool(data.get("internal")),
+                                        key=idempotency_key())
+    if replayed:
+        return jsonify(comment_json(comment, user)), 201, {"Idempotent-Replayed": "true"}
     return jsonify(comment_json(comment, user)), 201
 
 
@@ -88,14 +84,9 @@ def attachments_create(ticket_id: int):
     internal = request.form.get("internal", "false")
     if internal not in ("true", "false"):
         raise ApiError(422, "invalid_fields", "Valeur invalide.", {"internal": "true ou false attendu"})
-    ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
-    att = files.attach(db, ticket, user, request.files["file"], internal=internal == "true")
-    try:
-        db.commit()
-    except BaseException:
-        db.rollback()
-        files.discard(att.storage_name)  # no file without its row
-        raise
+    upload = request.files["file"]
+    att = actions.attach(db, ctx, get_files(), user, ticket_id, (upload.filename, upload.stream),
+                         internal=internal == "true")
     return jsonify(attachment_json(att)), 201
 
 
@@ -107,7 +98,7 @@ def attachment_download(ticket_id: int, attachment_id: int):
     att = db.get(Attachment, attachment_id)
     if att is None or att.ticket_id != ticket_id or (att.internal and not is_staff(user)):
         raise not_found()
-    path = files.path_of(att.storage_name)
+    path = get_files().path_of(att.storage_name)
     if not path.is_file():
         raise not_found()
     # Attachments are small (ATTACHMENT_MAX_BYTES): reading them whole closes the file before the response.

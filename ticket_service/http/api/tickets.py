@@ -4,68 +4,34 @@ from __future__ import annotations
 
 from flask import jsonify
 from sqlalchemy import case, select
-from sqlalchemy.exc import IntegrityError
 
-from ticket_service.store import idempotency
-from ticket_service.domain import transitions, sla
-from ticket_service.domain.access import load_ticket, visible_clause
+from ticket_service.actions import tickets as actions
 from ticket_service.auth.identity import is_staff
-from ticket_service.runtime import get_ctx
-from ticket_service.runtime import get_database
+from ticket_service.domain import sla
+from ticket_service.domain.access import load_ticket, visible_clause
 from ticket_service.domain.duplicates import likely_duplicates
-from ticket_service.http.errors import ApiError
-from ticket_service.store.models import Person, Ticket, TicketEvent, utcnow
+from ticket_service.domain.vocabulary import LEVELS, PRIORITIES, PRIORITY_RANK, STATUSES
+from ticket_service.http.api import bp
+from ticket_service.http.api.common import PAGE_QUERY, doc, env, idempotency_key, paginate
+from ticket_service.http.ticket_fields import UPDATE_FIELDS, create_fields, policy_choices
 from ticket_service.http.serializers import event_json, ticket_json
 from ticket_service.http.validation import Field, read_json, read_query, validate
-from ticket_service.http.api import bp
-from ticket_service.http.api.common import PAGE_QUERY, doc, env, paginate
+from ticket_service.runtime import get_database
+from ticket_service.store.models import Ticket, TicketEvent, utcnow
 
 SORTS = {
     "created_at": Ticket.created_at, "updated_at": Ticket.updated_at, "resolution_due": Ticket.resolution_due,
-    "priority": case({"P1": 1, "P2": 2, "P3": 3, "P4": 4}, value=Ticket.priority),
-}
-
-
-def _policy(name):
-    return lambda: list(getattr(get_ctx().policies, name))
-
-
-def create_fields(staff: bool) -> dict[str, Field]:
-    """Writable fields on create: an allow-list per role (anything else is 400)."""
-    types = ("incident", "service_request", "access_request") + (("problem",) if staff else ())
-    fields = {
-        "title": Field("str", required=True, min_len=3, max_len=200),
-        "description": Field("str", required=True, min_len=3, max_len=10_000),
-        "type": Field("enum", choices=types),
-        "category": Field("enum", choices=_policy("categories"), nullable=True),
-        "impact": Field("enum", choices=_policy("impact")),
-        "urgency": Field("enum", choices=_policy("urgency")),
-        "catalogue_item": Field("enum", choices=lambda: list(get_ctx().policies.catalogue), nullable=True),
-        "help_session_id": Field("str", min_len=1, max_len=64, nullable=True),
-    }
-    if staff:
-        fields["requester_id"] = Field("int", minimum=1, description="Create on behalf of someone (technicians).")
-    return fields
-
-
-UPDATE_FIELDS = {
-    "title": Field("str", min_len=3, max_len=200),
-    "description": Field("str", min_len=3, max_len=10_000),
-    "category": Field("enum", choices=_policy("categories"), nullable=True),
-    "impact": Field("enum", choices=_policy("impact")),
-    "urgency": Field("enum", choices=_policy("urgency")),
-    "assignee_id": Field("int", minimum=1, nullable=True),
-    "group": Field("enum", choices=_policy("groups"), description="Another group of the same level."),
+    "priority": case(PRIORITY_RANK, value=Ticket.priority),
 }
 
 
 def list_query(staff: bool) -> dict[str, Field]:
     query = dict(PAGE_QUERY)
-    query.update(status=Field("enum", choices=transitions.STATES), type=Field("enum", choices=_policy("request_types")),
-                 priority=Field("enum", choices=("P1", "P2", "P3", "P4")),
+    query.update(status=Field("enum", choices=STATUSES), type=Field("enum", choices=policy_choices("request_types")),
+                 priority=Field("enum", choices=PRIORITIES),
                  sort=Field("enum", choices=[s for k in SORTS for s in (k, "-" + k)]))
     if staff:
-        query.update(level=Field("enum", choices=("N1", "N2", "N3")), group=Field("enum", choices=_policy("groups")),
+        query.update(level=Field("enum", choices=LEVELS), group=Field("enum", choices=policy_choices("groups")),
                      assignee_id=Field("int", minimum=1), requester_id=Field("int", minimum=1),
                      sla=Field("enum", choices=("breached", "at_risk")))
     return query
@@ -98,40 +64,17 @@ def tickets_list():
 def tickets_create():
     db, ctx, user = env()
     data = validate(read_json(), create_fields(is_staff(user)))
-    key = idempotency.header_key()
-    digest = idempotency.fingerprint(data)
-    if key is not None:
-        replay = idempotency.replayed_id(db, user.id, key, "tickets", digest)
-        if replay is not None:
-            return _replay(db, ctx, user, replay)
-    requester = user
-    if "requester_id" in data:
-        requester = db.get(Person, data.pop("requester_id"))
-        if requester is None or not requester.active:
-            raise ApiError(422, "invalid_fields", "Demandeur inconnu.", {"requester_id": "personne inconnue ou désactivée"})
-    ticket = transitions.create_ticket(db, ctx, requester, data)
-    body = ticket_json(db, ctx, user, ticket)  # rendered inside the transaction: no second write lock after COMMIT
-    try:
-        if key is not None:
-            idempotency.remember(db, user.id, key, "tickets", digest, ticket.id)
-        db.commit()  # 201 only after COMMIT returned
-    except IntegrityError:  # a concurrent twin with the same key committed first (PostgreSQL)
-        db.rollback()
-        replay = idempotency.replayed_id(db, user.id, key, "tickets", digest) if key else None
-        if replay is None:
-            raise
-        return _replay(db, ctx, user, replay)
-    if is_staff(user):  # similarity runs outside the write lock, on a read session
-        with get_database().reader() as reader:
+    created = actions.create_ticket(db, ctx, user, data, key=idempotency_key(), channel="api")
+    ticket = created.ticket
+    headers = {"Location": f"/api/v1/tickets/{ticket.id}"}
+    if created.replayed:
+        return jsonify(ticket_json(db, ctx, user, ticket)), 201, {**headers, "Idempotent-Replayed": "true"}
+    with get_database().reader() as reader:  # rendered on a read session: no second write lock after COMMIT
+        body = ticket_json(reader, ctx, user, ticket)
+        if is_staff(user):
             body["likely_duplicates"] = [{"id": t.id, "title": t.title, "score": s}
                                          for t, s in likely_duplicates(reader, ticket)]
-    return jsonify(body), 201, {"Location": f"/api/v1/tickets/{ticket.id}"}
-
-
-def _replay(db, ctx, user, ticket_id: int):
-    ticket = load_ticket(db, ctx, user, ticket_id)
-    return jsonify(ticket_json(db, ctx, user, ticket)), 201, {
-        "Location": f"/api/v1/tickets/{ticket.id}", "Idempotent-Replayed": "true"}
+    return jsonify(body), 201, headers
 
 
 @bp.get("/tickets/<int:ticket_id>")
@@ -147,9 +90,7 @@ def ticket_show(ticket_id: int):
 def ticket_update(ticket_id: int):
     db, ctx, user = env()
     data = validate(read_json(), UPDATE_FIELDS)
-    ticket = load_ticket(db, ctx, user, ticket_id, for_update=True)
-    transitions.update_ticket(db, ctx, ticket, user, data)
-    db.commit()
+    ticket = actions.update_ticket(db, ctx, user, ticket_id, data)
     return jsonify(ticket_json(db, ctx, user, ticket))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from ticket_service.actions import people
 from ticket_service.auth.identity import authenticate, current_user, sign_in as start_session
 from ticket_service.demo.tickets import PEOPLE
 from ticket_service.http.errors import ApiError
@@ -57,8 +58,7 @@ def sign_out():
     """End every session of the person (epoch bumped) and return to the sign-in page."""
     db, _ctx, user = env()
     if user is not None and user.id is not None:
-        user.session_epoch += 1
-        db.commit()
+        people.end_sessions(db, user)
     session.clear()
     flash(_("Vous êtes déconnecté·e."), "success")
     return redirect(url_for("auth_pages.sign_in"), 303)

@@ -8,19 +8,20 @@ from sqlalchemy import func, or_, select
 
 from search.analysis import fold
 
-from ticket_service.domain import transitions, sla
-from ticket_service.domain.access import load_ticket
+from ticket_service.actions import tickets as ticket_actions
+from ticket_service.domain import sla
+from ticket_service.domain.vocabulary import DONE, LEVELS, OPEN, PRIORITIES, REQUEST_TYPES, STAFF_ROLES, STATUSES
 from ticket_service.http.api.tickets import SORTS
-from ticket_service.domain.errors import DomainError
-from ticket_service.http.errors import ApiError
+from ticket_service.domain.errors import invalid
+from ticket_service.http.validation import parse_id
 from ticket_service.store.models import Person, Ticket, utcnow
 from ticket_service.http.web.common import back_to, done, env, form_int, staff_only
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
 QUEUES = ("open", "mine", "group", "unassigned", "at_risk", "breached", "awaiting_approval", "kb_gap", "all")
-FILTERS = {"level": ("N1", "N2", "N3"), "priority": ("P1", "P2", "P3", "P4"),
-           "type": ("incident", "problem", "service_request", "access_request"), "status": transitions.STATES}
+FILTERS = {"level": LEVELS, "priority": PRIORITIES,
+           "type": REQUEST_TYPES, "status": STATUSES}
 PAGE_SIZE = 100
 SEARCH_MAX_WORDS = 6
 
@@ -35,16 +36,16 @@ def search_clauses(text: str) -> list:
         requesters = select(Person.id).where(or_(Person.name.ilike(f"%{literal}%", escape="\\"),
                                                  Person.email.ilike(f"%{literal}%", escape="\\")))
         options = [Ticket.search_text.like(f"%{fold(literal)}%", escape="\\"), Ticket.requester_id.in_(requesters)]
-        number = word.removeprefix("#")
-        if number.isdigit() and len(number) < 10:
-            options.append(Ticket.id == int(number))
+        number = parse_id(word.removeprefix("#"))
+        if number is not None:
+            options.append(Ticket.id == number)
         clauses.append(or_(*options))
     return clauses
 
 
 def queue_clause(name: str, user, ctx, now):
     """Return the SQL condition of a named queue."""
-    open_ = Ticket.status.in_(transitions.OPEN)
+    open_ = Ticket.status.in_(OPEN)
     groups = ctx.policies.groups_of(user.email) or ["-"]
     return {
         "open": open_, "all": Ticket.id.is_not(None),
@@ -53,12 +54,12 @@ def queue_clause(name: str, user, ctx, now):
         "unassigned": Ticket.assignee_id.is_(None) & Ticket.status.in_(("new", "in_progress", "waiting")),
         "at_risk": sla.at_risk_clause(now), "breached": sla.breached_clause(now) & open_,
         "awaiting_approval": Ticket.status == "awaiting_approval",
-        "kb_gap": Ticket.kb_gap.is_(True) & Ticket.status.in_(("resolved", "closed")),
+        "kb_gap": Ticket.kb_gap.is_(True) & Ticket.status.in_(DONE),
     }[name]
 
 
 def technicians(db) -> list[Person]:
-    return list(db.scalars(select(Person).where(Person.role.in_(("technician", "admin")), Person.active.is_(True))
+    return list(db.scalars(select(Person).where(Person.role.in_(STAFF_ROLES), Person.active.is_(True))
                            .order_by(Person.name)))
 
 
@@ -76,9 +77,9 @@ def queue():
     search = " ".join(args.get("q", "").split())[:100]
     if name not in QUEUES or sort.lstrip("-") not in SORTS or any(v not in FILTERS[k] for k, v in filters.items()):
         abort(400)
-    if not page.isdigit() or not 1 <= int(page) <= 100_000:
+    page = parse_id(page)
+    if page is None or not 1 <= page <= 100_000:
         abort(400)
-    page = int(page)
     stmt = select(Ticket).where(queue_clause(name, user, ctx, now))
     for key, value in filters.items():
         stmt = stmt.where(getattr(Ticket, key) == value)
@@ -95,7 +96,7 @@ def queue():
     people = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(
         {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id})))}
     clocks = {t.id: sla.sla_view(t, now, ctx.policies, ctx.calendar) for t in tickets}
-    problems = db.scalars(select(Ticket).where(Ticket.type == "problem", Ticket.status.in_(transitions.OPEN))
+    problems = db.scalars(select(Ticket).where(Ticket.type == "problem", Ticket.status.in_(OPEN))
                           .order_by(Ticket.id.desc())).all()
     return render_template("desk/queue.html", tickets=tickets, total=total, page=page, pages=pages,
                            first=(page - 1) * PAGE_SIZE + 1 if tickets else 0, last=(page - 1) * PAGE_SIZE + len(tickets),
@@ -110,28 +111,17 @@ def bulk():
     """Assign the selected tickets, or link them to a problem; each ticket succeeds or fails on its own."""
     db, ctx, user = env()
     back_to("desk.queue")
-    ids = sorted({int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 10})
+    ids = sorted({n for n in map(parse_id, request.form.getlist("ids")) if n is not None})
     action = request.form.get("action")
     if not ids:
-        raise ApiError(422, "invalid_fields", _("Cochez au moins un ticket."))
+        raise invalid(_("Cochez au moins un ticket."))
     if action == "assign":
-        assignee = form_int("assignee_id")
-        apply = lambda t: transitions.update_ticket(db, ctx, t, user, {"assignee_id": assignee})  # noqa: E731
+        _applied, refused = ticket_actions.assign_many(db, ctx, user, ids, form_int("assignee_id"))
     elif action == "link_problem":
-        problem = load_ticket(db, ctx, user, form_int("problem_id") or 0)
-        apply = lambda t: transitions.link_tickets(db, t, problem, "caused_by", user)  # noqa: E731
+        _applied, refused = ticket_actions.link_many_to_problem(db, ctx, user, ids, form_int("problem_id") or 0)
     else:
-        raise ApiError(422, "invalid_fields", _("Action groupée inconnue."))
-    failed = []
-    for ticket_id in ids:
-        savepoint = db.begin_nested()
-        try:
-            apply(load_ticket(db, ctx, user, ticket_id, for_update=True))
-            savepoint.commit()
-        except DomainError as exc:
-            savepoint.rollback()
-            failed.append(f"#{ticket_id} : {exc.message}")
-    db.commit()
+        raise invalid(_("Action groupée inconnue."))
+    failed = [f"#{ticket_id} : {message}" for ticket_id, message in refused]
     if failed:
         flash(_("Non appliqué à : %(list)s", list=" ; ".join(failed)), "error")
     return done(_("Action appliquée à %(n)d ticket(s).", n=len(ids) - len(failed)), "desk.queue")

@@ -12,16 +12,14 @@ from collections.abc import Mapping
 from flask import Blueprint, render_template_string, request
 from flask_wtf.csrf import generate_csrf
 
-from ticket_service.store import idempotency
-from ticket_service.domain import transitions
-from ticket_service.http.api.tickets import create_fields
+from ticket_service.actions import tickets as actions
+from ticket_service.actions.unit import rollback
 from ticket_service.auth.identity import authenticate, current_user, sign_in
-from ticket_service.runtime import get_ctx
-from ticket_service.runtime import get_session
 from ticket_service.domain.errors import DomainError
 from ticket_service.http.errors import status_of
-from ticket_service.store.models import Ticket
-from ticket_service.http.validation import validate
+from ticket_service.http.ticket_fields import create_fields
+from ticket_service.http.validation import check_text, validate
+from ticket_service.runtime import get_ctx, get_session
 
 bp = Blueprint("help_form", __name__)
 
@@ -114,6 +112,8 @@ def submit():
     values = {**fields, "email": request.form.get("email", "")[:254]}
     db, ctx = get_session(), get_ctx()
     try:
+        for value in fields.values():  # the API's text rule: NUL and lone surrogates are refused, never stored
+            check_text(value)
         user = current_user()
         if user is None:
             user = authenticate(values["email"], request.form.get("password", "")[:1024])
@@ -121,19 +121,15 @@ def submit():
         data = {k: v for k, v in fields.items() if v != "" or k in ("title", "description")}
         if data.get("type") not in TYPES:
             data.pop("type", None)
-        lifecycle_data = validate(data, create_fields(False))
+        checked = validate(data, create_fields(False))
         key = request.form.get("form_key", "")
-        digest = idempotency.fingerprint(lifecycle_data)
-        replay = idempotency.replayed_id(db, user.id, key, "tickets", digest) if 8 <= len(key) <= 100 else None
-        if replay is not None:  # a double click or a resent form: the same ticket
-            return _done(db.get(Ticket, replay))
-        ticket = transitions.create_ticket(db, ctx, user, lifecycle_data)
-        if 8 <= len(key) <= 100:
-            idempotency.remember(db, user.id, key, "tickets", digest, ticket.id)
-        db.commit()
+        # a double click or a resent form replays the same ticket (one idempotent create for every door)
+        created = actions.create_ticket(db, ctx, user, checked, key=key if 8 <= len(key) <= 100 else None,
+                                        channel="form")
     except DomainError as exc:
-        db.rollback()
+        rollback(db)
         return _render(status_of(exc), values=values, message=exc.message, errors=exc.fields)
+    ticket = created.ticket
     return _done(ticket)
 
 

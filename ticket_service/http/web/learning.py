@@ -8,10 +8,10 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
+from ticket_service.actions import help
 from ticket_service.domain import learning
-from ticket_service.http.errors import ApiError
+from ticket_service.http.validation import check_text
 from ticket_service.http.web import articles as kb
 from ticket_service.http.web.common import back_to, done, env, form_int, form_text, staff_only
 
@@ -59,16 +59,10 @@ def decide():
     """Approve (with the reviewed text and the articles kept) or reject one candidate."""
     back_to("learning.review")
     db, ctx, user = env()
-    sources = [value.strip()[:80] for value in request.form.getlist("source")][:500]
+    sources = [check_text(value.strip()[:80]) for value in request.form.getlist("source")][:500]
     approve = request.form.get("action") == "approve"
     text = form_text("text", max_len=learning.MAX_TEXT * 4)
-    try:
-        learning.decide(db, user, sources, approve=approve, text=text, articles=request.form.getlist("articles"),
-                        known_articles=kb.article_ids())
-        db.commit()
-    except IntegrityError:  # another technician decided the same request at the same moment (PostgreSQL)
-        db.rollback()
-        raise ApiError(409, "already_decided", "Cette proposition a déjà été traitée.") from None
+    help.decide_learning(db, ctx, user, sources, approve=approve, text=text, articles=request.form.getlist("articles"))
     if approve:
         publish(db)
         return done(_("Demande apprise : les suggestions en tiennent compte."), "learning.review")
@@ -81,7 +75,6 @@ def withdraw():
     """Stop using an approved pair."""
     back_to("learning.review")
     db, ctx, user = env()
-    learning.withdraw(db, user, form_int("pair") or 0)
-    db.commit()
+    help.withdraw_learning(db, user, form_int("pair") or 0)
     publish(db)
     return done(_("Paire retirée : les suggestions ne l'utilisent plus."), "learning.review")

@@ -6,13 +6,14 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ticket_service.store import files
-from ticket_service.domain import transitions
+from ticket_service.actions import tickets as ticket_actions
+from ticket_service.actions import workflow
 from ticket_service.domain.access import approver_view
-from ticket_service.domain.approvals import decide
-from ticket_service.http.errors import ApiError, not_found
-from ticket_service.store.models import Approval, Attachment, Comment, Person, Ticket
+from ticket_service.domain.errors import invalid, not_found
+from ticket_service.domain.vocabulary import DECISIONS, RATING_COMMENT, REASON
 from ticket_service.http.web.common import back_to, done, env, form_int, form_text, signed_in, ticket_for
+from ticket_service.runtime import get_files
+from ticket_service.store.models import Approval, Attachment, Comment, Person, Ticket
 
 bp = Blueprint("portal", __name__, url_prefix="/mes-demandes")
 
@@ -80,26 +81,24 @@ def show(ticket_id: int):
                            item=item, survey=ctx.policies.satisfaction_enabled)
 
 
+def _acting_on(ticket_id: int):
+    """Check the portal may act on this request (404 otherwise) and name the page a refusal returns to."""
+    back_to("portal.show", ticket_id=ticket_id)
+    _portal_ticket(ticket_id)
+    return env()
+
+
 @bp.post("/<int:ticket_id>/repondre")
 @signed_in
 def reply(ticket_id: int):
     """Reply on my request, with an optional attachment (a reply reopens a resolved request)."""
-    back_to("portal.show", ticket_id=ticket_id)
-    db, ctx, user = env()
-    ticket = _portal_ticket(ticket_id, for_update=True)
+    db, ctx, user = _acting_on(ticket_id)
     body = form_text("body")
     upload = request.files.get("file")
-    stored = []
-    try:
-        if upload is not None and upload.filename:
-            stored.append(files.attach(db, ticket, user, upload))
-            body = body or _("(pièce jointe ajoutée)")
-        transitions.add_comment(db, ctx, ticket, user, body)
-        db.commit()
-    except BaseException:
-        db.rollback()
-        files.discard_all(stored)
-        raise
+    upload = (upload.filename, upload.stream) if upload is not None and upload.filename else None
+    if upload is not None:
+        body = body or _("(pièce jointe ajoutée)")
+    ticket_actions.comment(db, ctx, user, ticket_id, body, files=get_files(), upload=upload)
     return done(_("Votre message a été envoyé."), "portal.show", ticket_id=ticket_id)
 
 
@@ -107,11 +106,8 @@ def reply(ticket_id: int):
 @signed_in
 def confirm(ticket_id: int):
     """« C'est résolu »: the requester confirms the resolution, which closes the request."""
-    back_to("portal.show", ticket_id=ticket_id)
-    db, ctx, user = env()
-    ticket = _portal_ticket(ticket_id, for_update=True)
-    transitions.transition(db, ctx, ticket, user, "closed", reason="résolution confirmée par le demandeur")
-    db.commit()
+    db, ctx, user = _acting_on(ticket_id)
+    workflow.move(db, ctx, user, ticket_id, "closed", reason="résolution confirmée par le demandeur")
     return done(_("Merci ! Votre demande est close."), "portal.show", ticket_id=ticket_id)
 
 
@@ -119,14 +115,8 @@ def confirm(ticket_id: int):
 @signed_in
 def refuse(ticket_id: int):
     """« Ce n'est pas résolu »: reopen with what still goes wrong."""
-    back_to("portal.show", ticket_id=ticket_id)
-    db, ctx, user = env()
-    ticket = _portal_ticket(ticket_id, for_update=True)
-    reason = form_text("reason", 2000)
-    transitions.transition(db, ctx, ticket, user, "in_progress", reason=reason)
-    if reason:
-        transitions.add_comment(db, ctx, ticket, user, reason)
-    db.commit()
+    db, ctx, user = _acting_on(ticket_id)
+    workflow.reopen(db, ctx, user, ticket_id, form_text("reason", REASON[1]))
     return done(_("Votre demande est rouverte : un technicien la reprend."), "portal.show", ticket_id=ticket_id)
 
 
@@ -134,11 +124,8 @@ def refuse(ticket_id: int):
 @signed_in
 def rate(ticket_id: int):
     """Rate a resolved or closed request from 1 to 5."""
-    back_to("portal.show", ticket_id=ticket_id)
-    db, ctx, user = env()
-    ticket = _portal_ticket(ticket_id, for_update=True)
-    transitions.rate(db, ctx, ticket, user, form_int("rating") or 0, form_text("comment", 2000) or None)
-    db.commit()
+    db, ctx, user = _acting_on(ticket_id)
+    ticket_actions.rate(db, ctx, user, ticket_id, form_int("rating") or 0, form_text("comment", RATING_COMMENT[1]) or None)
     return done(_("Merci pour votre avis."), "portal.show", ticket_id=ticket_id)
 
 
@@ -146,12 +133,9 @@ def rate(ticket_id: int):
 @signed_in
 def decision(ticket_id: int):
     """Approve or reject an access request with a comment (designated approvers only)."""
-    back_to("portal.show", ticket_id=ticket_id)
-    db, ctx, user = env()
-    ticket = _portal_ticket(ticket_id, for_update=True)
+    db, ctx, user = _acting_on(ticket_id)
     choice = request.form.get("decision")
-    if choice not in ("approved", "rejected"):
-        raise ApiError(422, "invalid_fields", "Choisissez valider ou refuser.", {"decision": "approved ou rejected"})
-    decide(db, ctx, ticket, user, choice, form_text("comment", 2000) or None)
-    db.commit()
+    if choice not in DECISIONS:
+        raise invalid("Choisissez valider ou refuser.", {"decision": "approved ou rejected"})
+    workflow.decide(db, ctx, user, ticket_id, choice, form_text("comment", REASON[1]) or None)
     return done(_("Demande validée.") if choice == "approved" else _("Demande refusée."), "portal.approvals")
