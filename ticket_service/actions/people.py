@@ -63,3 +63,9 @@ def end_sessions(db: Session, person: Person) -> None:
     """Sign a person out everywhere: the bumped epoch ends every older session."""
     person.session_epoch += 1
     commit(db)
+
+
+def renew_password_hash(db: Session, person: Person, password_hash: str) -> None:
+    """Replace a person's password hash by one made with today's method (same password, made by the caller)."""
+    person.password_hash = password_hash
+    commit(db)

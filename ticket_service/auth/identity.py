@@ -13,8 +13,10 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ticket_service.actions import people
 from ticket_service.runtime import get_session
 from ticket_service.http.errors import ApiError
+from ticket_service.http.validation import check_text
 from ticket_service.store.models import ApiToken, Person
 
 ROLES = ("employee", "approver", "technician", "admin")
@@ -35,6 +37,9 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.extensions["guichet_login_limiter"] = LoginLimiter(
         int(app.config["LOGIN_MAX_FAILURES"]), float(app.config["LOGIN_WINDOW_SECONDS"]))
+    # Made once, here: an unknown e-mail must cost one hash check, exactly like a known one with a wrong password.
+    app.extensions["guichet_dummy_hash"] = generate_password_hash(
+        secrets.token_hex(16), method=app.config["PASSWORD_HASH_METHOD"])
 
     @app.before_request
     def _csrf_for_browser_writes():
@@ -140,15 +145,14 @@ class LoginLimiter:
             self._failures.pop(keys[0], None)  # a success clears the account's failures
 
 
-_DUMMY_HASH: dict[str, str] = {}
-
-
-def _dummy_hash(method: str) -> str:
-    return _DUMMY_HASH.setdefault(method, generate_password_hash(secrets.token_hex(8), method=method))
+def _method_of(password_hash: str) -> str:
+    """Return a stored hash's method with its parameters (« scrypt:32768:8:1 »): what one check of it costs."""
+    return password_hash.split("$", 1)[0]
 
 
 def authenticate(email: str, password: str) -> Person:
-    """Check credentials; the same error (and one hash check) whether or not the account exists."""
+    """Check credentials; the same error (and one hash check of the same cost) whether or not the account exists."""
+    check_text(email), check_text(password)  # a NUL cannot be a query parameter on PostgreSQL; none is ever stored
     email = email.strip().lower()
     limiter: LoginLimiter = current_app.extensions["guichet_login_limiter"]
     keys = [f"email:{email}", f"ip:{request.remote_addr}"]
@@ -157,10 +161,14 @@ def authenticate(email: str, password: str) -> Person:
     user = db.scalar(select(Person).where(func.lower(Person.email) == email))
     stored, active = (user.password_hash, user.active) if user is not None else (None, False)
     db.rollback()  # release the transaction (and SQLite's write lock) before the deliberately slow hash
-    method = current_app.config["PASSWORD_HASH_METHOD"]
-    valid = check_password_hash(stored or _dummy_hash(method), password)  # unknown account: same work, same answer
+    dummy = current_app.extensions["guichet_dummy_hash"]
+    valid = check_password_hash(stored or dummy, password)  # unknown account: same work, same answer
     if not valid or stored is None or not active:
         raise ApiError(401, "invalid_credentials", "Adresse e-mail ou mot de passe incorrect.")
+    if _method_of(stored) != _method_of(dummy):
+        # Made before PASSWORD_HASH_METHOD changed, this hash costs more or less than an unknown e-mail's check
+        # and would tell the account exists: renewed now that the password is known (hashed before the write lock).
+        people.renew_password_hash(db, user, hash_password(password))
     limiter.succeeded(keys)
     return user
 

@@ -147,7 +147,8 @@ def find_candidate(db: Session, source: str) -> Candidate:
     if db.scalar(select(LearnedPair.id).where(LearnedPair.source == source)) is not None:
         raise Conflict("already_decided", "Cette proposition a déjà été traitée.")
     kind, _, ref = source.partition(":")
-    if kind + ":" == TICKET_PREFIX and ref.isdigit():
+    # ASCII digits only, nine at most (the doors' id rule): isdigit() alone lets « ² » through to int().
+    if kind + ":" == TICKET_PREFIX and ref.isascii() and ref.isdigit() and len(ref) <= 9:
         t = db.get(Ticket, int(ref))
         if t is not None and t.status in ("resolved", "closed"):
             articles = linked_articles(db, [t.id]).get(t.id)

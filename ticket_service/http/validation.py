@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -12,6 +13,13 @@ from ticket_service.http.errors import ApiError
 
 MAX_DEPTH = 16
 MAX_INT = 2**31 - 1  # every integer field is bounded: larger values cannot be bound on every backend
+# ASCII digits only: str.isdigit() and int() also take « ² », « ١٢ » or « ３ » (and int() then fails on « ² »).
+_ID = re.compile(r"[0-9]{1,9}")
+
+
+def parse_id(raw: str | None) -> int | None:
+    """Return a number written in at most nine ASCII digits (every door's rule for ids, pages, ratings), else None."""
+    return int(raw) if isinstance(raw, str) and _ID.fullmatch(raw) else None
 
 
 @dataclass(frozen=True)
@@ -74,22 +82,29 @@ def _check_tree(value) -> None:
         if depth > MAX_DEPTH:
             raise ApiError(400, "too_deep", f"Document JSON trop imbriqué (au plus {MAX_DEPTH} niveaux).")
         if isinstance(item, str):
-            _check_text(item)
+            check_text(item)
         elif isinstance(item, dict):
             for key, sub in item.items():
-                _check_text(key)
+                check_text(key)
                 stack.append((sub, depth + 1))
         elif isinstance(item, list):
             stack.extend((sub, depth + 1) for sub in item)
 
 
-def _check_text(text: str) -> None:
+def check_text(text: str) -> str:
+    """Return the text, refusing what no backend stores: lone surrogates and NUL (API, queries and page forms)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates such as "\ud800" parse as JSON but cannot be stored
         raise ApiError(400, "invalid_text", "Texte invalide (caractère Unicode isolé).") from None
     if "\x00" in text:
         raise ApiError(400, "invalid_text", "Texte invalide (caractère nul).")
+    return text
+
+
+def _reject_constant(name: str):
+    # NaN and ±Infinity are not JSON (RFC 8259): Python's reader accepts them, and no score or number may be one.
+    raise ValueError(f"{name} is not JSON")
 
 
 def read_json() -> dict:
@@ -103,7 +118,7 @@ def read_json() -> dict:
     if len(raw) > limit:
         raise ApiError(413, "payload_too_large", f"Corps JSON trop volumineux (au plus {limit} octets).")
     try:
-        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_reject_duplicates)
+        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
     except RecursionError:
         raise ApiError(400, "too_deep", f"Document JSON trop imbriqué (au plus {MAX_DEPTH} niveaux).") from None
     except (UnicodeDecodeError, ValueError):
@@ -179,14 +194,14 @@ def read_query(spec: dict[str, Field]) -> dict:
     for name in list(raw):
         field = spec.get(name)
         if field is not None and field.kind == "int":
-            try:
-                raw[name] = int(raw[name], 10)
-            except ValueError:
-                raise ApiError(422, "invalid_fields", "Paramètre invalide.", {name: "nombre entier attendu"}) from None
+            number = parse_id(raw[name])  # every integer parameter is a positive count or id: the pages' rule
+            if number is None:
+                raise ApiError(422, "invalid_fields", "Paramètre invalide.", {name: "nombre entier attendu"})
+            raw[name] = number
         elif field is not None and field.kind == "bool":
             if raw[name] not in ("true", "false"):
                 raise ApiError(422, "invalid_fields", "Paramètre invalide.", {name: "true ou false attendu"})
             raw[name] = raw[name] == "true"
         elif field is not None:
-            _check_text(raw[name])
+            check_text(raw[name])
     return validate(raw, spec)

@@ -14,6 +14,7 @@ from ticket_service.runtime import get_ctx
 from ticket_service.runtime import get_session
 from ticket_service.domain.errors import DomainError, Forbidden, NotFound
 from ticket_service.http.errors import ApiError
+from ticket_service.http.validation import check_text, parse_id
 
 STATUS_LABELS = {
     "new": _l("Nouveau"), "in_progress": _l("En cours"), "waiting": _l("En attente"),
@@ -106,8 +107,8 @@ def done(message: str, endpoint: str, **values):
 
 
 def form_text(name: str, max_len: int = 10_000) -> str:
-    """Return a trimmed form field, bounded in size."""
-    value = (request.form.get(name) or "").strip()
+    """Return a trimmed form field, bounded in size; NUL and lone surrogates refused, as the API refuses them."""
+    value = check_text((request.form.get(name) or "").strip())
     if len(value) > max_len:
         raise ApiError(422, "invalid_fields", "Texte trop long.", {name: f"au plus {max_len} caractères"})
     return value
@@ -118,6 +119,7 @@ def form_int(name: str) -> int | None:
     raw = (request.form.get(name) or "").strip().lstrip("#")
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    number = parse_id(raw)
+    if number is None:
         raise ApiError(422, "invalid_fields", "Numéro invalide.", {name: "nombre entier attendu"})
-    return int(raw)
+    return number
