@@ -1,4 +1,4 @@
-"""Relevance and abstention metrics of the suggestion index on labelled queries (issue 3 §4)."""
+"""Relevance and abstention metrics of the suggestion index on labelled queries (hit@k, MRR, nDCG, abstention)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""« Demander de l'aide » in Debian's Chromium against `guichet serve` on a really built site (issue 5)."""
+"""« Demander de l'aide » in Debian's Chromium against `guichet serve` on a really built site."""
 
 from __future__ import annotations
 

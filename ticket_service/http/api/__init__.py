@@ -49,12 +49,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "api.satisfaction_create": SIGNED_IN,
     "api.publication_create": STAFF,
     "api.incidents_similar": SIGNED_IN,
-    "api.incidents_major": ANYONE,  # issue 5: the banner shows before sign-in; public title/text only
+    "api.incidents_major": ANYONE,  # the banner shows before sign-in; public title/text only
     "api.incident_join": SIGNED_IN,
     "api.article_stats": ANYONE,
     "api_fallback.unknown": ANYONE,
-    "suggest.suggest": ANYONE,  # ticket_service/suggest.py: employee-audience article suggestions
-    # issue 5 — help sessions and deflection (ticket_service/api/events.py, metrics.py, help_tickets.py)
+    "suggest.suggest": ANYONE,  # http/api/suggest.py: employee-audience article suggestions
+    # help sessions and deflection (http/api/events.py, metrics.py, help_tickets.py)
     "help.events_create": ANYONE,  # pseudonymous; the person is linked only when signed in
     "help.deflection_metrics": STAFF,  # team lead = a technician or admin (auth.ROLES has no other role)
     "help.self_resolution_create": SIGNED_IN,  # object check: the requester of a new ticket

@@ -1,4 +1,4 @@
-"""help events (issue 5: help sessions and deflection metrics)
+"""help events (help sessions and deflection metrics)
 
 Revision ID: 0002
 Revises: 0001

@@ -1,4 +1,4 @@
-"""learned pairs (issue 3: learning from resolutions, reviewed by a technician)
+"""learned pairs (learning from resolutions, reviewed by a technician)
 
 Revision ID: 0003
 Revises: 0002
