@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from search.analysis import fold
 
 FORM_TYPES = frozenset({"suggestions_shown", "article_opened", "solved", "ticket_created"})
 NO_CATEGORY = "(aucune suggestion)"
@@ -68,8 +69,7 @@ def normalise_query(text: str | None) -> str:
     """Lower-case, strip accents and punctuation, collapse spaces: « Imprimante  HORS-connexion ! » → « imprimante hors connexion »."""
     if not text:
         return "(texte purgé)"
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = fold(text)
     return " ".join(re.sub(r"[^\w]+", " ", plain).split()) or "(texte purgé)"
 
 

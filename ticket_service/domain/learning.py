@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from search import HISTORY_FILE, Resolution, SearchError, read_history, write_history
 
+from ticket_service.domain.vocabulary import DONE
 from ticket_service.domain.errors import Conflict, Invalid, NotFound
 from ticket_service.store.models import ArticleLink, HelpEvent, LearnedPair, Ticket, utcnow
 
@@ -72,7 +73,7 @@ def linked_articles(db: Session, ticket_ids: list[int]) -> dict[int, list[str]]:
 def ticket_candidates(db: Session, limit: int) -> list[Candidate]:
     """Return resolved or closed tickets with linked articles, not yet reviewed, newest first."""
     linked = select(ArticleLink.ticket_id).distinct()
-    tickets = db.scalars(select(Ticket).where(Ticket.status.in_(("resolved", "closed")), Ticket.id.in_(linked),
+    tickets = db.scalars(select(Ticket).where(Ticket.status.in_(DONE), Ticket.id.in_(linked),
                                               undecided(TICKET_PREFIX, Ticket.id))
                          .order_by(Ticket.resolved_at.desc(), Ticket.id.desc()).limit(limit)).all()
     articles = linked_articles(db, [t.id for t in tickets])
@@ -150,7 +151,7 @@ def find_candidate(db: Session, source: str) -> Candidate:
     # ASCII digits only, nine at most (the doors' id rule): isdigit() alone lets « ² » through to int().
     if kind + ":" == TICKET_PREFIX and ref.isascii() and ref.isdigit() and len(ref) <= 9:
         t = db.get(Ticket, int(ref))
-        if t is not None and t.status in ("resolved", "closed"):
+        if t is not None and t.status in DONE:
             articles = linked_articles(db, [t.id]).get(t.id)
             if articles:
                 return ticket_candidate(t, articles)

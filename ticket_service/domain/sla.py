@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_
 
+from ticket_service.domain.vocabulary import DONE
 from ticket_service.domain.calendar import BusinessCalendar
 from ticket_service.store.models import Ticket
 from ticket_service.domain.policies import Policies
@@ -52,7 +53,7 @@ def sla_view(ticket: Ticket, now: datetime, policies: Policies, cal: BusinessCal
     fr_breached = fr_due is not None and (met or now) > fr_due
     fr_at_risk = (not met and not fr_breached and ticket.status in RUNNING
                   and cal.business_seconds_between(ticket.created_at, now) >= first_target * policies.at_risk_ratio)
-    finished = ticket.resolved_at if ticket.status in ("resolved", "closed") else None
+    finished = ticket.resolved_at if ticket.status in DONE else None
     due = ticket.resolution_due
     paused = ticket.status in ("waiting", "awaiting_approval")
     if finished is not None:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ticket_service.domain.vocabulary import DONE
 from ticket_service.domain.deflection import Event, TicketFact, compute
 from ticket_service.store.models import ArticleLink, HelpEvent, Ticket, utcnow
 from ticket_service.domain.clock import iso
@@ -40,7 +41,7 @@ def deflection_report(db: Session, *, since: datetime | None = None, until: date
     resolved = dict(db.execute(
         select(ArticleLink.article_id, func.count(func.distinct(ArticleLink.ticket_id)))
         .join(Ticket, Ticket.id == ArticleLink.ticket_id)
-        .where(Ticket.status.in_(("resolved", "closed")), Ticket.resolved_at >= since, Ticket.resolved_at < until)
+        .where(Ticket.status.in_(DONE), Ticket.resolved_at >= since, Ticket.resolved_at < until)
         .group_by(ArticleLink.article_id)).all())
     return compute(events, tickets, since=since, until=until, window=window, now=now, resolved_with=resolved)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, request
 from werkzeug.routing import IntegerConverter
 
+from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.auth.identity import ROLES, current_user, role_of
 from ticket_service.domain.errors import not_found
 from ticket_service.http.errors import ApiError, is_api_path
@@ -14,7 +15,7 @@ fallback = Blueprint("api_fallback", __name__)
 
 ANYONE = frozenset(ROLES) | {"anonymous"}
 SIGNED_IN = frozenset(ROLES)
-STAFF = frozenset({"technician", "admin"})
+STAFF = STAFF_ROLES
 APPROVER = frozenset({"approver"})
 
 # Function-level permissions: endpoint → roles that may call it. Object-level checks (own ticket,

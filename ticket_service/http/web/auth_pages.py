@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.actions import people
 from ticket_service.auth.identity import authenticate, current_user, sign_in as start_session
 from ticket_service.demo.tickets import PEOPLE
@@ -22,7 +23,7 @@ def _demo_accounts() -> list[dict] | None:
     ctx = env()[1]
     accounts = []
     for email, name, role, _site in PEOPLE:
-        level = ctx.policies.level_of(email) if role in ("technician", "admin") else None
+        level = ctx.policies.level_of(email) if role in STAFF_ROLES else None
         accounts.append({"email": email, "name": name, "role": ROLE_LABELS.get(role, role), "level": level})
     return accounts
 

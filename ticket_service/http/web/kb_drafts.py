@@ -7,8 +7,9 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template
 from sqlalchemy import select
 
+from ticket_service.domain.vocabulary import DONE
 from ticket_service.domain.drafts import Draft, branch_commands, build_draft, check_draft
-from ticket_service.http.errors import ApiError
+from ticket_service.domain.errors import Conflict
 from ticket_service.store.models import Comment, Person, Ticket
 from ticket_service.http.web import articles as kb
 from ticket_service.http.web.common import back_to, env, staff_only, ticket_for
@@ -21,7 +22,7 @@ bp = Blueprint("kb_drafts", __name__, url_prefix="/desk")
 def gaps():
     """List resolved tickets flagged « aucune fiche » (KB gaps), newest first, each with « Rédiger une fiche »."""
     db, ctx, user = env()
-    rows = db.scalars(select(Ticket).where(Ticket.kb_gap.is_(True), Ticket.status.in_(("resolved", "closed")))
+    rows = db.scalars(select(Ticket).where(Ticket.kb_gap.is_(True), Ticket.status.in_(DONE))
                       .order_by(Ticket.resolved_at.desc(), Ticket.id.desc()).limit(200)).all()
     return render_template("desk/gaps.html", tickets=rows, categories=ctx.policies.categories)
 
@@ -31,8 +32,8 @@ def make_draft(ticket_id: int) -> Draft:
     back_to("desk_ticket.show", ticket_id=ticket_id)
     db, ctx, user = env()
     t = ticket_for(ticket_id)
-    if t.status not in ("resolved", "closed") or not t.resolution_note:
-        raise ApiError(409, "not_resolved", "Une fiche se rédige à partir d'un ticket résolu.")
+    if t.status not in DONE or not t.resolution_note:
+        raise Conflict("not_resolved", "Une fiche se rédige à partir d'un ticket résolu.")
     names = [p.name for p in db.scalars(select(Person))]
     words = db.scalars(select(Comment.body).where(Comment.ticket_id == t.id, Comment.internal.is_(False),
                                                   Comment.author_id == t.requester_id).order_by(Comment.id)).all()
