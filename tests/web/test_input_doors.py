@@ -189,3 +189,8 @@ def test_ticket_create_refuses_infinity(app, constant):
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_json"
     with app.extensions["guichet_db"].reader() as session:
         assert session.scalar(select(Ticket).where(Ticket.title.contains(marker))) is None
+
+
+def test_a_nul_in_the_desk_search_is_a_400_never_a_500(browser):
+    assert browser("n1").get("/desk?q=%00imprimante").status_code == 400
+    assert browser("n1").get("/desk?q=imprimante").status_code == 200

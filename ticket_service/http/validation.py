@@ -91,6 +91,15 @@ def _check_tree(value) -> None:
             stack.extend((sub, depth + 1) for sub in item)
 
 
+def is_valid_text(text: str) -> bool:
+    """True when a text can be stored and queried: valid Unicode, no NUL."""
+    try:
+        check_text(text)
+    except ApiError:
+        return False
+    return True
+
+
 def check_text(text: str) -> str:
     """Return the text, refusing what no backend stores: lone surrogates and NUL (API, queries and page forms)."""
     try:

@@ -13,7 +13,7 @@ from ticket_service.domain import sla
 from ticket_service.domain.vocabulary import DONE, LEVELS, OPEN, PRIORITIES, REQUEST_TYPES, STAFF_ROLES, STATUSES
 from ticket_service.http.api.tickets import SORTS
 from ticket_service.domain.errors import invalid
-from ticket_service.http.validation import parse_id
+from ticket_service.http.validation import is_valid_text, parse_id
 from ticket_service.store.models import Person, Ticket, utcnow
 from ticket_service.http.web.common import back_to, done, env, form_int, staff_only
 
@@ -75,6 +75,8 @@ def queue():
     filters = {k: args[k] for k in FILTERS if args.get(k)}
     page = args.get("page", "1")
     search = " ".join(args.get("q", "").split())[:100]
+    if not is_valid_text(search):
+        abort(400)  # the API's text rule: a NUL or a lone surrogate can never be a query parameter
     if name not in QUEUES or sort.lstrip("-") not in SORTS or any(v not in FILTERS[k] for k, v in filters.items()):
         abort(400)
     page = parse_id(page)
