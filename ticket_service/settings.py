@@ -65,3 +65,27 @@ SETTINGS += (
     ("BANNER_CACHE_SECONDS", 15, "How long the known-issue banner feed (/api/v1/incidents/major) is cached in memory."),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
+
+# background jobs: `guichet worker`, or a thread of `guichet serve` (ticket_service/jobs/)
+SETTINGS += (
+    ("JOBS_IN_SERVE", True, "Run the job loop in a thread of `guichet serve`; set false when a separate "
+     "`guichet worker` runs (both may run: each job still runs once)."),
+    ("JOB_INTERVALS", {"tickets.auto_close": 600, "events.purge": 86400, "learning.publish": 3600,
+                       "outbox.deliver": 10, "jobs.prune": 86400},
+     "Seconds between runs of each periodic job; a partial mapping is merged over these defaults, 0 turns a job "
+     "off. Every worker must use the same values. Will move to helpdesk.yml."),
+    ("JOB_POLL_SECONDS", 2.0, "How often an idle worker looks for due jobs."),
+    ("JOB_LEASE_SECONDS", 300, "A claimed job stays its worker's this long, renewed while the worker lives; a killed "
+     "worker's job is run again by another once the lease has passed."),
+    ("JOB_MAX_ATTEMPTS", 5, "Attempts before a failing job is dead (`guichet jobs list --status dead`, "
+     "`guichet jobs retry ID`)."),
+    ("JOB_BACKOFF_SECONDS", 30, "Delay before the first retry; doubled at each attempt, with jitter."),
+    ("JOB_BACKOFF_MAX_SECONDS", 3600, "Longest delay between two attempts."),
+    ("JOB_RETENTION_DAYS", 7, "Done jobs are deleted after this many days (dead ones are kept)."),
+    ("JOB_MODULES", (), "Extra modules every worker imports at start: they register job handlers and outbox "
+     "subscribers."),
+    ("OUTBOX_BATCH", 200, "Most events delivered to one subscriber per delivery job."),
+    ("OUTBOX_MAX_ATTEMPTS", 10, "Failed deliveries of one event to one subscriber before it is set aside (dead) and "
+     "the following events go on."),
+)
+DEFAULTS = {name: default for name, default, _ in SETTINGS}

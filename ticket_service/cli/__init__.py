@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from ticket_service.cli import database, demo, events, kb, learning, report, serve, tickets, users
+from ticket_service.cli import database, demo, events, jobs, kb, learning, report, serve, tickets, users
 
 GROUPS = (kb.kb, database.db, demo.demo, users.users, tickets.tickets, learning.learning, report.report,
-          events.events)
+          events.events, jobs.jobs)
 
 
 @click.group()
@@ -16,7 +16,7 @@ def main():
     """Guichet: the IT helpdesk's command line."""
 
 
-for _command in (*GROUPS, serve.serve):
+for _command in (*GROUPS, serve.serve, jobs.worker):
     main.add_command(_command)
 
 

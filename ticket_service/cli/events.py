@@ -15,12 +15,10 @@ def events():
 @events.command("purge")
 @click.option("--days", type=click.IntRange(0, 3650), help="Retention in days (default: QUERY_RETENTION_DAYS).")
 def events_purge(days):
-    """Blank typed query texts and feedback reasons older than the retention (run it daily from cron)."""
-    from ticket_service.runtime import get_database
-    from ticket_service.domain.help_events import purge
+    """Blank typed query texts and feedback reasons older than the retention (the job runner also does it daily)."""
+    from ticket_service.jobs import run_now
 
     app = load_app()
     days = int(app.config["QUERY_RETENTION_DAYS"]) if days is None else days
-    with get_database(app).write() as session:
-        touched = purge(session, days)
+    touched = run_now(app, "events.purge", {"days": days})  # the job the worker runs daily
     click.echo(f"Purged the texts of {touched} event(s) older than {days} day(s).")

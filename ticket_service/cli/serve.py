@@ -11,32 +11,23 @@ from search import SearchError
 from ticket_service.cli.app import load_app
 
 
-def _start_auto_close(app, every: float = 600.0) -> None:
-    """Close stale resolved tickets in the background every ten minutes (idempotent, safe with several processes)."""
-    import logging
+def _start_jobs(app) -> None:
+    """Run the job loop (auto-close, purges, learning publish, outbox delivery) in a daemon thread of this process."""
     import threading
 
-    from ticket_service.runtime import get_ctx
-    from ticket_service.runtime import get_database
-    from ticket_service.domain.transitions import auto_close
+    from ticket_service.cli.jobs import make_worker
 
-    def loop():
-        while not stop.wait(every):
-            try:
-                with app.app_context(), get_database(app).write() as session:
-                    auto_close(session, get_ctx())
-            except Exception:  # a busy database or a bug must not kill the loop; try again later
-                logging.getLogger(__name__).exception("auto-close failed")
-
-    stop = threading.Event()
-    threading.Thread(target=loop, name="guichet-auto-close", daemon=True).start()
+    worker = make_worker(app)  # a wrong job setting stops the start-up here, before serving
+    threading.Thread(target=worker.run, args=(threading.Event(),), name="guichet-jobs", daemon=True).start()
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, threads: int):
+@click.option("--jobs/--no-jobs", "run_jobs", default=None,
+              help="Run background jobs in this process (default: JOBS_IN_SERVE); --no-jobs when `guichet worker` runs.")
+def serve(host: str, port: int, threads: int, run_jobs: bool | None):
     """Serve the site and the ticket service with waitress (refuses an unmigrated database)."""
     from waitress import serve as waitress_serve
 
@@ -48,7 +39,8 @@ def serve(host: str, port: int, threads: int):
         sweep_orphans(session)
     publish_learned(app)
     _warm_suggestions(app)
-    _start_auto_close(app)
+    if app.config["JOBS_IN_SERVE"] if run_jobs is None else run_jobs:
+        _start_jobs(app)
     click.echo(f"Guichet is running on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="guichet")
 
@@ -63,12 +55,10 @@ def _warm_suggestions(app) -> None:
 
 def publish_learned(app) -> Path | None:
     """Write the approved past requests beside the index (a fresh build folder has none yet)."""
-    from ticket_service.runtime import get_database
-    from ticket_service.domain.learning import publish
+    from ticket_service.jobs import run_now
 
     try:
-        with get_database(app).reader() as session:
-            return publish(session, Path(app.config["INDEX_DIR"]))
+        return run_now(app, "learning.publish")  # the job the worker also runs periodically
     except OSError as exc:
         click.echo(f"Warning: the learned requests could not be written beside the index: {exc}", err=True)
         return None

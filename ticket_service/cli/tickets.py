@@ -14,12 +14,8 @@ def tickets():
 
 @tickets.command("autoclose")
 def tickets_autoclose():
-    """Close resolved tickets left unanswered past auto_close_business_days (run it hourly from cron)."""
-    from ticket_service.runtime import get_ctx
-    from ticket_service.runtime import get_database
-    from ticket_service.domain.transitions import auto_close
+    """Close resolved tickets left unanswered past auto_close_business_days (the job runner also does it)."""
+    from ticket_service.jobs import run_now
 
-    app = load_app()
-    with app.app_context(), get_database(app).write() as session:
-        closed = auto_close(session, get_ctx())
+    closed = run_now(load_app(), "tickets.auto_close")  # the job the worker runs every JOB_INTERVALS seconds
     click.echo(f"Closed {len(closed)} ticket(s).")

@@ -294,3 +294,50 @@ class OutboxEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     payload: Mapped[str] = mapped_column(Text)  # JSON of the event's own fields
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Durable jobs and outbox delivery ------------------------------------------------------------------------
+
+
+class Job(Base):
+    """A unit of background work: queued, claimed by one worker under a lease, then done or dead."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # JSON object handed to the handler
+    status: Mapped[str] = mapped_column(String(10))  # queued | running | done | dead
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    locked_by: Mapped[str | None] = mapped_column(String(120))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the lease: past it, another worker may claim
+    last_error: Mapped[str | None] = mapped_column(Text)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)  # e.g. one job per schedule tick
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+Index("ix_jobs_status_run_at", Job.status, Job.run_at)
+
+
+class JobSchedule(Base):
+    """A periodic job's next tick, kept in the database so restarts and several workers enqueue each tick once."""
+
+    __tablename__ = "job_schedules"
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutboxDelivery(Base):
+    """Where one outbox event stands with one subscriber: delivered, failed (retried later) or dead."""
+
+    __tablename__ = "outbox_deliveries"
+    event_id: Mapped[int] = mapped_column(ForeignKey("outbox_events.id", ondelete="CASCADE"), primary_key=True)
+    subscriber: Mapped[str] = mapped_column(String(80), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))  # delivered | failed | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,12 @@
+"""Durable background jobs: a queue in the database, workers that claim jobs under a lease, periodic schedules.
+
+Run by ``guichet worker`` or, by default, in a thread of ``guichet serve``. Jobs commit their own work.
+"""
+
+from ticket_service.jobs import builtin as _builtin  # noqa: F401  (registers the built-in jobs)
+from ticket_service.jobs.outbox import SUBSCRIBERS, Message, deliverer, subscriber
+from ticket_service.jobs.registry import HANDLERS, job
+from ticket_service.jobs.runner import Worker, run_now
+from ticket_service.jobs.schedule import JobConfigError
+
+__all__ = ["HANDLERS", "JobConfigError", "Message", "SUBSCRIBERS", "Worker", "deliverer", "job", "run_now", "subscriber"]
