@@ -1,6 +1,8 @@
 """Benchmark (catalogue L-03): the pages employees and technicians use most, on a big helpdesk history.
 
-Usage: ``.venv/bin/python benchmarks/big_data.py [--tickets 120000] [--comments 500000] [--people 5000] [--runs 20]``.
+Usage, from the project folder: ``.venv/bin/python -m benchmarks.big_data [--tickets 120000] [--comments 500000]
+[--people 5000] [--runs 20]`` (run as a module, it imports the test helpers as ``tests.tshelpers`` and
+``tests.big_data``).
 Seeds a fresh SQLite database (WAL, synchronous=FULL, as served) with the demo company plus the given volume, then
 serves each page ``--runs`` times through the real app (Flask test client: the app and the database, not HTTP) and
 prints p50 / p95 against the catalogue's budgets, with every full scan of a big table the page's queries make.
@@ -10,21 +12,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "web")]
-sys.path.append(str(ROOT / "tests" / "ticket_service"))
+from sqlalchemy import select, update
 
-from big_data import StatementLog, full_scans, seed  # noqa: E402
-from sqlalchemy import select, update  # noqa: E402
-from tshelpers import ROLES  # noqa: E402
-from web_fixtures import Browser, migrated_app  # noqa: E402
-
-from ticket_service.store.models import Person, Ticket  # noqa: E402
+from tests.big_data import StatementLog, full_scans, seed
+from tests.tshelpers import ROLES, Browser, migrated_app
+from ticket_service.store.models import Person, Ticket
 
 # (who, path, budget p95 ms, what the catalogue calls it)
 PAGES = [

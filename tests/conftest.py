@@ -1,4 +1,10 @@
-"""Fixtures shared by the whole suite: real site builds and the browser."""
+"""Fixtures shared by the whole suite: real site builds and the browser.
+
+pytest imports this file first with its folder on ``sys.path`` (the default "prepend" import mode, tests/ holding
+no ``__init__.py``), so the helper modules beside it — ``tshelpers``, ``ts_fixtures``, ``guichet_testing``,
+``servers``, ``kb_cases``… — import by name from every test folder. Each folder's conftest.py hands its fixtures to
+its modules; test modules import helpers, never fixtures.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Ticket-service fixtures shared by tests/ticket_service (through its conftest) and tests/help (imported by name)."""
+"""Ticket-service fixtures, handed out by the conftest.py of tests/ticket_service and tests/help."""
 
 from __future__ import annotations
 

@@ -1,8 +1,11 @@
-"""Helpers for the ticket-service tests: database URLs, app config, the browser-like API client."""
+"""Helpers shared by the service, page and help tests (and benchmarks/big_data.py): database URLs, app config, a
+migrated app, the browser-like API and page clients."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -10,9 +13,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "motdepasse-de-test"
 FAST_HASH = "pbkdf2:sha256:1000"  # tests only: the production default is scrypt
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PG_URL = os.environ.get("GUICHET_TEST_DATABASE_URL")
 PG_SKIP = ("SKIPPED POSTGRESQL VARIANT — set GUICHET_TEST_DATABASE_URL="
            "postgresql+psycopg://postgres@127.0.0.1:5432/test to run every database test on PostgreSQL too (CI does)")
@@ -58,6 +62,54 @@ def app_config(url: str, tmp_dir: Path, **extra) -> dict:
         "HELPDESK_CONFIG": str(ROOT / "helpdesk.yml"), "KB_DIR": str(ROOT / "kb"), "KB_REVISION": "kbrev-test",
         "ATTACHMENT_MAX_BYTES": 256 * 1024, "ATTACHMENTS_PER_TICKET": 3, **extra,
     }
+
+
+@contextlib.contextmanager
+def migrated_app(kind: str, tmp: Path, *, demo: bool = True, **config):
+    """Yield the real app on a migrated ``kind`` database holding the demo company (or only the test people)."""
+    from ticket_service import create_app
+    from ticket_service.demo.tickets import ensure_people, load_demo
+    from ticket_service.runtime import get_ctx
+    from ticket_service.store.db import Database, upgrade
+
+    url, cleanup = make_database_url(kind, tmp)
+    database = Database(url)
+    upgrade(database)
+    database.dispose()
+    application = create_app(app_config(url, tmp, DEMO_MODE=demo, TRANSLATIONS_BUILD_DIR=str(tmp / "mo"), **config))
+    with application.app_context(), application.extensions["guichet_db"].write() as session:
+        if demo:
+            load_demo(session, get_ctx(), PASSWORD, FAST_HASH)
+        else:
+            ensure_people(session, PASSWORD, FAST_HASH)
+    try:
+        yield application
+    finally:
+        application.extensions["guichet_db"].dispose()
+        cleanup()
+
+
+class Browser:
+    """A test client that behaves like a browser on our pages: reads the CSRF token from forms."""
+
+    def __init__(self, app, role: str | None = None):
+        self.client = app.test_client()
+        self.role = role
+        if role is not None:
+            response = self.submit("/connexion", {"email": ROLES[role], "password": PASSWORD})
+            assert response.status_code == 303, response.text
+
+    def token(self, path: str | None = None) -> str:
+        """Return the session's CSRF token, read from a page's form."""
+        page = self.client.get(path or "/mes-demandes", follow_redirects=True)  # anonymous: lands on /connexion
+        return CSRF.search(page.text).group(1)
+
+    def get(self, path: str, **kw):
+        return self.client.get(path, **kw)
+
+    def submit(self, path: str, data: dict | None = None, **kw):
+        """POST a form with a valid CSRF token, like a browser submitting a page's form."""
+        return self.client.post(path, data={**(data or {}), "csrf_token": self.token()}, **kw)
 
 
 class Api:

@@ -84,8 +84,11 @@ def test_creating_the_ticket_anyway_is_no_deflection_then_finally_solved_closes_
     page.get_by_label("Je suis bloqué, je ne peux plus travailler").check()
     page.locator("#gh-file").set_input_files(files=[{"name": "erreur.txt", "mimeType": "text/plain",
                                                      "buffer": "Outlook : erreur 0x800CCC0E".encode()}])
-    page.get_by_role("button", name="Créer la demande").click()
-    sign_in_inline(page, "#gh-signin", CLAIRE)  # not signed in yet: inline sign-in, the draft is kept
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/api/v1/tickets")) as created:
+        page.get_by_role("button", name="Créer la demande").click()
+        sign_in_inline(page, "#gh-signin", CLAIRE)  # not signed in yet: inline sign-in, the draft is kept
+    headers = created.value.all_headers()
+    assert headers.get("x-csrftoken") and len(headers.get("idempotency-key", "")) >= 8  # a resent form never duplicates
     page.locator("#gh-done").wait_for()
     heading = page.locator("#gh-done-title").text_content()
     number = int(re.search(r"Demande n° (\d+) créée", heading).group(1))

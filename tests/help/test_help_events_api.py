@@ -8,7 +8,6 @@ import uuid
 from sqlalchemy import select
 
 from ticket_service.store.models import HelpEvent
-from help_fixtures import api, app, database, db_url, users  # noqa: F401  (fixtures)
 from tshelpers import new_ticket
 
 CANARY = "CANARI-REQUETE-5c1d"

@@ -13,7 +13,6 @@ from ticket_service.cli import main as guichet
 from ticket_service.store.db import Database, upgrade
 from ticket_service.domain.help_events import purge
 from ticket_service.store.models import HelpEvent, Ticket, utcnow
-from help_fixtures import api, app, database, db_url, users  # noqa: F401  (fixtures)
 from tshelpers import PASSWORD, ROLES
 
 

@@ -9,7 +9,6 @@ import pytest
 
 from ticket_service import create_app
 from ticket_service.store.models import Ticket
-from help_fixtures import database, db_url  # noqa: F401  (fixtures)
 from tshelpers import PASSWORD, ROLES, ROOT, app_config
 
 MONTREAL = ZoneInfo("America/Montreal")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from help_fixtures import api, app, database, db_url, users  # noqa: F401  (fixtures)
 from tshelpers import new_ticket
 
 

@@ -8,7 +8,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from web_fixtures import Browser, app, browser, ids  # noqa: F401  (fixtures)
+from web_fixtures import Browser
 from tshelpers import PASSWORD, ROLES
 
 from ticket_service.http.web.common import safe_next

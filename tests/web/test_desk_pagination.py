@@ -6,7 +6,6 @@ import re
 
 import pytest
 from sqlalchemy import select
-from web_fixtures import app, browser  # noqa: F401  (fixtures)
 from tshelpers import ROLES
 
 from ticket_service.domain import tickets

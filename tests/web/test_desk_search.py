@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from web_fixtures import app, browser  # noqa: F401  (fixtures)
-
 
 def titles(page: str) -> list[str]:
     return re.findall(r'<tr data-id="\d+">.*?<a href="/desk/tickets/\d+">([^<]+)</a>', page, flags=re.S)

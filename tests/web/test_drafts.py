@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import sys
 
-from web_fixtures import app, browser, ids, new_ticket  # noqa: F401  (fixtures)
+from web_fixtures import new_ticket
 from tshelpers import ROOT
 
 from ticket_service.domain.drafts import build_draft, check_draft, scrub

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from web_fixtures import app, browser  # noqa: F401  (fixtures)
-
 from ticket_service.http.i18n import SOURCE, compile_catalogues
 from ticket_service.http.security_headers import PAGES_CSP, SITE_CSP
 

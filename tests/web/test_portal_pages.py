@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from web_fixtures import app, browser, ids, new_ticket  # noqa: F401  (fixtures)
+from web_fixtures import new_ticket
 from sqlalchemy import select
 
 from ticket_service.store.models import Approval, Attachment, Comment, Ticket

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, update
-from web_fixtures import Browser, migrated_app  # puts the test helpers on the path
+from web_fixtures import Browser, migrated_app
 from big_data import StatementLog, full_scans, seed
 from tshelpers import ROLES
 

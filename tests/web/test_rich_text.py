@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from web_fixtures import app, browser, new_ticket  # noqa: F401  (fixtures)
+from web_fixtures import new_ticket
 
 from ticket_service.http.web.rich_text import render
 

@@ -1,49 +1,20 @@
-"""Fixtures for the page tests (imported by each test module: a conftest.py here would be a second `conftest` module)."""
+"""Fixtures and helpers of the page tests; tests/web/conftest.py hands the fixtures to every module of the folder."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ticket_service"))
+from tshelpers import CSRF, FAST_HASH, PASSWORD, ROLES, Browser, app_config, migrated_app  # noqa: F401  (re-exported)
 
-from tshelpers import FAST_HASH, PASSWORD, ROLES, app_config, make_database_url  # noqa: E402
-
-from ticket_service import create_app  # noqa: E402
-from ticket_service.runtime import get_ctx  # noqa: E402
-from ticket_service.store.db import Database, upgrade  # noqa: E402
-from ticket_service.demo.tickets import load_demo  # noqa: E402
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from ticket_service import create_app
+from ticket_service.runtime import get_ctx
+from ticket_service.store.db import Database, upgrade
 
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-@contextlib.contextmanager
-def migrated_app(kind: str, tmp: Path, *, demo: bool = True, **config):
-    """Yield the real app on a migrated ``kind`` database holding the demo company (or only the test people)."""
-    from ticket_service.demo.tickets import ensure_people
-
-    url, cleanup = make_database_url(kind, tmp)
-    database = Database(url)
-    upgrade(database)
-    database.dispose()
-    application = create_app(app_config(url, tmp, DEMO_MODE=demo, TRANSLATIONS_BUILD_DIR=str(tmp / "mo"), **config))
-    with application.app_context(), application.extensions["guichet_db"].write() as session:
-        if demo:
-            load_demo(session, get_ctx(), PASSWORD, FAST_HASH)
-        else:
-            ensure_people(session, PASSWORD, FAST_HASH)
-    try:
-        yield application
-    finally:
-        application.extensions["guichet_db"].dispose()
-        cleanup()
 
 
 @pytest.fixture(scope="module", params=DATABASES)
@@ -67,29 +38,6 @@ def app_on_built_site(project: Path, tmp: Path):
     with application.app_context(), application.extensions["guichet_db"].write() as session:
         ensure_people(session, PASSWORD, FAST_HASH)
     return application
-
-
-class Browser:
-    """A test client that behaves like a browser on our pages: reads the CSRF token from forms."""
-
-    def __init__(self, app, role: str | None = None):
-        self.client = app.test_client()
-        self.role = role
-        if role is not None:
-            response = self.submit("/connexion", {"email": ROLES[role], "password": PASSWORD})
-            assert response.status_code == 303, response.text
-
-    def token(self, path: str | None = None) -> str:
-        """Return the session's CSRF token, read from a page's form."""
-        page = self.client.get(path or "/mes-demandes", follow_redirects=True)  # anonymous: lands on /connexion
-        return CSRF.search(page.text).group(1)
-
-    def get(self, path: str, **kw):
-        return self.client.get(path, **kw)
-
-    def submit(self, path: str, data: dict | None = None, **kw):
-        """POST a form with a valid CSRF token, like a browser submitting a page's form."""
-        return self.client.post(path, data={**(data or {}), "csrf_token": self.token()}, **kw)
 
 
 @pytest.fixture(scope="module")
