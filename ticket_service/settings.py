@@ -43,7 +43,7 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
     ("KB_REVISION", None, "KB revision recorded with resolutions; default: `kb_revision` of the site build's "
      "manifest (MANIFEST_PATH, re-read when it changes), else none."),
     ("DEMO_PASSWORD", "demo-guichet-2026", "Password of the demo accounts made by `guichet demo load` (demo only)."),
-    # pages: desk, portal, sign-in (issue 6)
+    # pages: desk, portal, sign-in
     ("DEMO_MODE", False, "List the demo accounts and their password on the sign-in page; only `make run` turns it on."),
     ("LANGUAGES", ("fr", "en"), "Page languages, the first is the default (French); ?lang=en switches."),
     ("TRANSLATIONS_BUILD_DIR", None, "Where .po catalogues are compiled at start; default: translations/ in the instance folder."),
@@ -51,7 +51,7 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
 
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 
-# help sessions, events and deflection metrics (issue 5)
+# help sessions, events and deflection metrics
 SETTINGS += (
     ("DEFLECTION_WINDOW_HOURS", 24, "A ticket from the same person within this many hours after a help session "
      "means no deflection (DESIGN §3.5)."),

@@ -71,10 +71,10 @@ def new_ticket(app, requester: str, **fields) -> int:
     """Create a ticket directly through the domain and return its id."""
     from sqlalchemy import select
 
-    from ticket_service.domain import transitions
+    from ticket_service.domain import tickets
     from ticket_service.store.models import Person
 
     with app.app_context(), app.extensions["guichet_db"].write() as session:
         person = session.scalar(select(Person).where(Person.email == ROLES[requester]))
         body = {"title": "Écran noir au démarrage", "description": "Le poste reste sur un écran noir.", **fields}
-        return transitions.create_ticket(session, get_ctx(), person, body).id
+        return tickets.create_ticket(session, get_ctx(), person, body).id

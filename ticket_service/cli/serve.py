@@ -31,12 +31,11 @@ def serve(host: str, port: int, threads: int, run_jobs: bool | None):
     """Serve the site and the ticket service with waitress (refuses an unmigrated database)."""
     from waitress import serve as waitress_serve
 
-    from ticket_service.store.files import sweep_orphans
-    from ticket_service.runtime import get_database
+    from ticket_service.runtime import get_database, get_files
 
     app = load_app()
     with app.app_context(), get_database(app).write() as session:
-        sweep_orphans(session)
+        get_files(app).sweep_orphans(session)
     publish_learned(app)
     _warm_suggestions(app)
     if app.config["JOBS_IN_SERVE"] if run_jobs is None else run_jobs:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ticket_service.domain.calendar import BusinessCalendar
+from ticket_service.domain.clock import SYSTEM_CLOCK, Clock
 from ticket_service.domain.kb_manifest import KBManifest
 from ticket_service.domain.policies import Policies
 
@@ -22,6 +23,7 @@ class Context:
     kb_dir: Path
     manifest_path: Path | None = None
     configured_revision: str | None = None
+    clock: Clock = SYSTEM_CLOCK  # every action asks it the time; tests give a FixedClock
     kb: KBManifest = field(init=False, repr=False)
 
     def __post_init__(self):

@@ -242,7 +242,7 @@ Index("ix_tickets_assignee_status", Ticket.assignee_id, Ticket.status)
 Index("ix_tickets_kb_gap_status", Ticket.kb_gap, Ticket.status)
 
 
-# --- Help sessions and deflection (issue 5) ------------------------------------------------------------------
+# --- Help sessions and deflection ------------------------------------------------------------------------
 
 
 class HelpEvent(Base):
@@ -262,7 +262,7 @@ class HelpEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-# --- Learning from resolutions (issue 3) ---------------------------------------------------------------------
+# --- Learning from resolutions ---------------------------------------------------------------------------
 
 
 class LearnedPair(Base):
