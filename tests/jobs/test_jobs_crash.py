@@ -47,8 +47,6 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_worker_after_the_lease(app
 
 
 def test_sigterm_lets_the_running_job_finish_then_the_worker_exits(app, db_url, tmp_path):
-    if not db_url.startswith("sqlite"):
-        pytest.skip("signal handling is the same on every database; the SQLite run covers it")
     database, release = app.extensions["guichet_db"], tmp_path / "release"
     job_id = queue(database, "test.block", {"tag": "graceful", "release": str(release)}, at=SYSTEM_CLOCK.now())
     child = start_worker(child_env(db_url, tmp_path), "--poll", "0.05")
