@@ -14,13 +14,12 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ticket_service.actions import people
-from ticket_service.runtime import get_session
+from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.http.errors import ApiError
 from ticket_service.http.validation import check_text
+from ticket_service.runtime import get_session
 from ticket_service.store.models import ApiToken, Person
 
-ROLES = ("employee", "approver", "technician", "admin")
-STAFF_ROLES = frozenset({"technician", "admin"})
 csrf = CSRFProtect()
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

@@ -8,9 +8,9 @@ import click
 def load_app(verify: bool = True):
     """Build the app from instance config and GUICHET_* env; policy or storage problems become one-line errors."""
     from ticket_service import build_app
-    from ticket_service.store.db import StorageError, check_schema, check_storage
-    from ticket_service.runtime import get_database
     from ticket_service.domain.policies import PolicyError
+    from ticket_service.runtime import get_database
+    from ticket_service.store.db import StorageError, check_schema, check_storage
 
     try:
         app = build_app()

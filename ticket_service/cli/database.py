@@ -17,8 +17,8 @@ def db():
 @db.command("upgrade")
 def db_upgrade():
     """Create or migrate the database to the latest schema (safe to run every start)."""
-    from ticket_service.store.db import check_storage, current_revision, head_revision, upgrade
     from ticket_service.runtime import get_database
+    from ticket_service.store.db import check_storage, current_revision, head_revision, upgrade
 
     app = load_app(verify=False)
     database = get_database(app)
@@ -33,9 +33,9 @@ def db_upgrade():
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 def db_backup(target: Path):
     """Write a consistent copy of the live SQLite database to TARGET (safe while the service runs)."""
+    from ticket_service.runtime import get_database
     from ticket_service.store.backup import backup_sqlite
     from ticket_service.store.db import StorageError
-    from ticket_service.runtime import get_database
 
     try:
         tickets = backup_sqlite(get_database(load_app()), target)

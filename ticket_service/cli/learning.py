@@ -16,8 +16,8 @@ def learning():
 @learning.command("publish")
 def learning_publish():
     """Write the approved pairs into the index folder's history.jsonl (done by serve and by each decision)."""
-    from ticket_service.runtime import get_database
     from ticket_service.domain.learning import approved
+    from ticket_service.runtime import get_database
 
     app = load_app()
     path = publish_learned(app)

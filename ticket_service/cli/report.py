@@ -23,8 +23,8 @@ def report_deflection(since, until, window_hours, as_json, as_csv):
     import json
     from datetime import timedelta
 
-    from ticket_service.runtime import get_database
     from ticket_service.reports.deflection import deflection_report, render_csv, render_table, to_json
+    from ticket_service.runtime import get_database
     from ticket_service.store.models import UTC
 
     if as_json and as_csv:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,8 +9,6 @@ from ticket_service.domain.calendar import BusinessCalendar
 from ticket_service.domain.clock import SYSTEM_CLOCK, Clock
 from ticket_service.domain.kb_manifest import KBManifest
 from ticket_service.domain.policies import Policies
-
-ARTICLE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @dataclass

@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ticket_service.domain.errors import Invalid
-from ticket_service.store.models import HelpEvent, Person, Ticket, UTC, utcnow
+from ticket_service.store.models import UTC, HelpEvent, Person, Ticket, utcnow
+
 
 def _when(ms: int | None, now: datetime) -> datetime:
     """Trust the browser's clock only within the last hour (batches are sent within seconds)."""

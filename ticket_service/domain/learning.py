@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from search import HISTORY_FILE, Resolution, SearchError, read_history, write_history
 
-from ticket_service.domain.vocabulary import DONE
 from ticket_service.domain.errors import Conflict, Invalid, NotFound
+from ticket_service.domain.vocabulary import DONE
 from ticket_service.store.models import ArticleLink, HelpEvent, LearnedPair, Ticket, utcnow
 
 log = logging.getLogger(__name__)

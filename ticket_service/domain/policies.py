@@ -12,9 +12,8 @@ from pathlib import Path
 
 from search import ConfigError, HelpdeskConfig, Organisation, load_helpdesk_config, valid_timezone
 
-REQUEST_TYPES = ("incident", "problem", "service_request", "access_request")
-LEVELS = ("N1", "N2", "N3")
-PRIORITIES = ("P1", "P2", "P3", "P4")
+from ticket_service.domain.vocabulary import LEVELS, PRIORITIES, REQUEST_TYPES
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOUR = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_
 
-from ticket_service.domain.vocabulary import DONE
 from ticket_service.domain.calendar import BusinessCalendar
-from ticket_service.store.models import Ticket
 from ticket_service.domain.policies import Policies
+from ticket_service.domain.vocabulary import DONE
+from ticket_service.store.models import Ticket
 
 RUNNING = ("new", "in_progress")  # the clock ticks only in these states
 PAUSED = ("waiting", "awaiting_approval", "resolved")

@@ -10,8 +10,8 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from ticket_service.domain.vocabulary import OPEN
-from ticket_service.store.models import Ticket
 from ticket_service.http.serializers import public_incident_json
+from ticket_service.store.models import Ticket
 
 _lock = threading.Lock()
 _state = {"generation": 0, "cached": None}  # cached: (generation, monotonic time, items)

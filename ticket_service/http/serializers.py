@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 from ticket_service.auth.identity import is_staff
 from ticket_service.domain.clock import iso
 from ticket_service.domain.context import Context
-from ticket_service.store.models import Approval, ArticleLink, Attachment, Comment, Person, Ticket, TicketEvent, TicketLink, utcnow
 from ticket_service.domain.sla import sla_view
+from ticket_service.store.models import (
+    Approval, ArticleLink, Attachment, Comment, Person, Ticket, TicketEvent, TicketLink, utcnow,
+)
 
 EMPLOYEE_FIELDS = ("id", "title", "description", "type", "category", "catalogue_item", "impact", "urgency", "priority",
                    "status", "level", "created_at", "updated_at", "resolved_at", "closed_at", "resolution_note",

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ticket_service.domain.vocabulary import DONE
-from ticket_service.domain.deflection import Event, TicketFact, compute
-from ticket_service.store.models import ArticleLink, HelpEvent, Ticket, utcnow
 from ticket_service.domain.clock import iso
+from ticket_service.domain.deflection import Event, TicketFact, compute
+from ticket_service.domain.vocabulary import DONE
+from ticket_service.store.models import ArticleLink, HelpEvent, Ticket, utcnow
 
 LABELS = {
     "sessions": "Sessions d'aide", "sessions_with_suggestions": "… avec fiches proposées",

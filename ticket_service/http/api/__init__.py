@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Flask, request
 from werkzeug.routing import IntegerConverter
 
-from ticket_service.domain.vocabulary import STAFF_ROLES
-from ticket_service.auth.identity import ROLES, current_user, role_of
+from ticket_service.auth.identity import current_user, role_of
 from ticket_service.domain.errors import not_found
+from ticket_service.domain.vocabulary import ROLES, STAFF_ROLES
 from ticket_service.http.errors import ApiError, is_api_path
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -106,7 +106,9 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
     app.before_request(_authorize)
     app.after_request(_api_headers)
-    from ticket_service.http.api import incidents, openapi, session, ticket_actions, ticket_items, tickets  # noqa: F401  (routes)
+    from ticket_service.http.api import (  # noqa: F401  (routes)
+        incidents, openapi, session, ticket_actions, ticket_items, tickets,
+    )
 
     app.register_blueprint(bp)
     app.register_blueprint(fallback)

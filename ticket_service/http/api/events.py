@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 
-from ticket_service.auth.rate_limit import EventLimiter
 from ticket_service.actions import help
+from ticket_service.auth.rate_limit import EventLimiter
 from ticket_service.http.api import event_schema
-from ticket_service.http.validation import read_json
 from ticket_service.http.api.common import doc, env
+from ticket_service.http.validation import read_json
 
 # One blueprint for the help-session routes (events, metrics, self-resolution, expected response).
 bp = Blueprint("help", __name__, url_prefix="/api/v1")

@@ -7,10 +7,10 @@ from flask import jsonify
 from ticket_service.actions import workflow
 from ticket_service.auth.identity import is_staff
 from ticket_service.domain.access import load_ticket
+from ticket_service.domain.clock import iso
 from ticket_service.domain.errors import not_found
 from ticket_service.http.api.common import doc, env
 from ticket_service.http.api.events import bp
-from ticket_service.domain.clock import iso
 from ticket_service.http.serializers import ticket_json
 from ticket_service.http.validation import Field, read_json, validate
 

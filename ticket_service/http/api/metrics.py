@@ -6,12 +6,12 @@ from datetime import datetime, time, timedelta
 
 from flask import current_app, jsonify
 
-from ticket_service.reports.deflection import deflection_report, to_json
-from ticket_service.http.errors import ApiError
-from ticket_service.store.models import UTC
-from ticket_service.http.validation import Field, read_query
 from ticket_service.http.api.common import doc, env
 from ticket_service.http.api.events import bp
+from ticket_service.http.errors import ApiError
+from ticket_service.http.validation import Field, read_query
+from ticket_service.reports.deflection import deflection_report, to_json
+from ticket_service.store.models import UTC
 
 QUERY = {
     "since": Field("str", max_len=10, description="First day (YYYY-MM-DD, UTC); default: 30 days before `until`."),

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from ticket_service.actions import people
 from flask import jsonify, session
 from flask_wtf.csrf import generate_csrf
 
+from ticket_service.actions import people
 from ticket_service.auth.identity import authenticate, sign_in
-from ticket_service.http.serializers import person_json
-from ticket_service.http.validation import Field, read_json, validate
 from ticket_service.http.api import bp
 from ticket_service.http.api.common import doc, env
+from ticket_service.http.serializers import person_json
+from ticket_service.http.validation import Field, read_json, validate
 
 LOGIN = {
     "email": Field("str", required=True, min_len=3, max_len=254),

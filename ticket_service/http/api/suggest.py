@@ -11,9 +11,9 @@ from flask import Blueprint, Flask, current_app, jsonify, request, session
 
 from search import IndexHolder, SearchError
 
+from ticket_service.auth.rate_limit import TokenBuckets
 from ticket_service.http.api.common import doc
 from ticket_service.http.errors import ApiError
-from ticket_service.auth.rate_limit import TokenBuckets
 from ticket_service.http.validation import Field, read_query
 
 bp = Blueprint("suggest", __name__, url_prefix="/api/v1")

@@ -13,8 +13,8 @@ from ticket_service.domain.duplicates import likely_duplicates
 from ticket_service.domain.vocabulary import LEVELS, PRIORITIES, PRIORITY_RANK, STATUSES
 from ticket_service.http.api import bp
 from ticket_service.http.api.common import PAGE_QUERY, doc, env, idempotency_key, paginate
-from ticket_service.http.ticket_fields import UPDATE_FIELDS, create_fields, policy_choices
 from ticket_service.http.serializers import event_json, ticket_json
+from ticket_service.http.ticket_fields import UPDATE_FIELDS, create_fields, policy_choices
 from ticket_service.http.validation import Field, read_json, read_query, validate
 from ticket_service.runtime import get_database
 from ticket_service.store.models import Ticket, TicketEvent, utcnow

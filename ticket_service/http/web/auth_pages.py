@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.actions import people
-from ticket_service.auth.identity import authenticate, current_user, sign_in as start_session
+from ticket_service.auth.identity import authenticate, current_user
+from ticket_service.auth.identity import sign_in as start_session
 from ticket_service.demo.tickets import PEOPLE
+from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.http.errors import ApiError
 from ticket_service.http.web.common import env, home_for, safe_next
 

@@ -8,13 +8,12 @@ from urllib.parse import urlsplit
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from ticket_service.domain.access import load_ticket
 from ticket_service.auth.identity import current_user, is_staff
-from ticket_service.runtime import get_ctx
-from ticket_service.runtime import get_session
+from ticket_service.domain.access import load_ticket
 from ticket_service.domain.errors import DomainError, Forbidden, NotFound
 from ticket_service.http.errors import ApiError
 from ticket_service.http.validation import check_text, parse_id
+from ticket_service.runtime import get_ctx, get_session
 
 STATUS_LABELS = {
     "new": _l("Nouveau"), "in_progress": _l("En cours"), "waiting": _l("En attente"),

@@ -10,12 +10,12 @@ from search.analysis import fold
 
 from ticket_service.actions import tickets as ticket_actions
 from ticket_service.domain import sla
+from ticket_service.domain.errors import invalid
 from ticket_service.domain.vocabulary import DONE, LEVELS, OPEN, PRIORITIES, REQUEST_TYPES, STAFF_ROLES, STATUSES
 from ticket_service.http.api.tickets import SORTS
-from ticket_service.domain.errors import invalid
 from ticket_service.http.validation import is_valid_text, parse_id
-from ticket_service.store.models import Person, Ticket, utcnow
 from ticket_service.http.web.common import back_to, done, env, form_int, staff_only
+from ticket_service.store.models import Person, Ticket, utcnow
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 

@@ -17,7 +17,9 @@ from ticket_service.http.web import articles as kb
 from ticket_service.http.web.common import back_to, done, env, form_int, form_text, staff_only, ticket_for
 from ticket_service.http.web.desk import technicians
 from ticket_service.runtime import get_files
-from ticket_service.store.models import ArticleLink, Attachment, Comment, Person, Ticket, TicketEvent, TicketLink, utcnow
+from ticket_service.store.models import (
+    ArticleLink, Attachment, Comment, Person, Ticket, TicketEvent, TicketLink, utcnow,
+)
 
 bp = Blueprint("desk_ticket", __name__, url_prefix="/desk/tickets")
 

@@ -7,12 +7,12 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template
 from sqlalchemy import select
 
-from ticket_service.domain.vocabulary import DONE
 from ticket_service.domain.drafts import Draft, branch_commands, build_draft, check_draft
 from ticket_service.domain.errors import Conflict
-from ticket_service.store.models import Comment, Person, Ticket
+from ticket_service.domain.vocabulary import DONE
 from ticket_service.http.web import articles as kb
 from ticket_service.http.web.common import back_to, env, staff_only, ticket_for
+from ticket_service.store.models import Comment, Person, Ticket
 
 bp = Blueprint("kb_drafts", __name__, url_prefix="/desk")
 
