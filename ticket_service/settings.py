@@ -72,8 +72,9 @@ SETTINGS += (
      "`guichet worker` runs (both may run: each job still runs once)."),
     ("JOB_INTERVALS", {"tickets.auto_close": 600, "events.purge": 86400, "learning.publish": 3600,
                        "outbox.deliver": 10, "jobs.prune": 86400},
-     "Seconds between runs of each periodic job; a partial mapping is merged over these defaults, 0 turns a job "
-     "off. Every worker must use the same values. Will move to helpdesk.yml."),
+     "Built-in seconds between runs of each periodic job; helpdesk.yml's `jobs.every` overrides them, and this "
+     "setting (a partial mapping) overrides both, for an operator or a test. 0 turns a job off; every worker must "
+     "see the same values."),
     ("JOB_POLL_SECONDS", 2.0, "How often an idle worker looks for due jobs."),
     ("JOB_LEASE_SECONDS", 300, "A claimed job stays its worker's this long, renewed while the worker lives; a killed "
      "worker's job is run again by another once the lease has passed."),

@@ -73,6 +73,7 @@ class Policies:
     satisfaction_enabled: bool
     organisation: Organisation
     form_labels: FormLabels
+    job_intervals: dict[str, int] = field(default_factory=dict)  # jobs.every: job name → seconds, 0 = off
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -165,8 +166,23 @@ class _Validator:
             timezone=tz, workdays=days, hours=hours, holidays_country=country,
             auto_close_business_days=auto_close, satisfaction_enabled=satisfaction["enabled"],
             organisation=self.config.organisation, form_labels=self._form_labels(request_types, urgency, impact),
-            source=self.source,
+            job_intervals=self._job_intervals(), source=self.source,
         )
+
+    def _job_intervals(self) -> dict[str, int]:
+        """Read ``jobs.every`` (optional): job name → whole seconds between runs, 0 turning the job off."""
+        fix = "write `jobs: {every: {tickets.auto_close: 600, outbox.deliver: 10}}` (seconds; 0 turns a job off)."
+        spec = self.data.get("jobs")
+        if spec is None:
+            return {}
+        every = self.mapping("jobs", spec, fix).get("every")
+        if every is None:
+            return {}
+        every = self.mapping("jobs.every", every, fix)
+        for name, seconds in every.items():
+            if not isinstance(name, str) or isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
+                self.fail(f"jobs.every.{name}", f"is {seconds!r}", "set a whole number of seconds ≥ 0 (0 turns it off).")
+        return dict(every)
 
     def _form_labels(self, request_types: dict, urgency: dict, impact: dict) -> FormLabels:
         fix = ("write `form_labels: {request_types: {incident: …}, urgency: {<level>: …}, impact: {<level>: …}}` "

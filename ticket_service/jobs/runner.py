@@ -43,7 +43,7 @@ class Worker:
 
     def __init__(self, app, *, database=None, clock: Clock = SYSTEM_CLOCK, handlers: Mapping[str, Handler] | None = None,
                  name: str | None = None, rng: random.Random | None = None):
-        from ticket_service.runtime import get_database
+        from ticket_service.runtime import get_ctx, get_database
 
         config = app.config
         schedule.load_modules(config)
@@ -51,7 +51,9 @@ class Worker:
         self.database = database or get_database(app)
         self.handlers = HANDLERS if handlers is None else handlers
         self.id = name or worker_id()
-        self.intervals = schedule.intervals(config)
+        with app.app_context():
+            policies = get_ctx().policies
+        self.intervals = schedule.intervals(config, policies)
         self.poll = float(config["JOB_POLL_SECONDS"])
         self.lease = float(config["JOB_LEASE_SECONDS"])
         self.max_attempts = int(config["JOB_MAX_ATTEMPTS"])

@@ -1,4 +1,4 @@
-"""Periodic jobs: intervals from the settings, ticks kept in the database so each is enqueued once."""
+"""Periodic jobs: intervals from helpdesk.yml (``jobs.every``), ticks kept in the database so each is enqueued once."""
 
 from __future__ import annotations
 
@@ -30,13 +30,19 @@ def load_modules(config) -> None:
             raise JobConfigError(f"JOB_MODULES: cannot import {name!r} ({exc}); fix the module name or remove it.") from None
 
 
-def intervals(config) -> dict[str, int]:
-    """Return job name → seconds between runs (0: off): JOB_INTERVALS merged over the built-in defaults."""
+def intervals(config, policies=None) -> dict[str, int]:
+    """Return job name → seconds between runs (0: off): the defaults, then helpdesk.yml's ``jobs.every``, then
+    the JOB_INTERVALS setting (an operator's or a test's override)."""
     given = config.get("JOB_INTERVALS") or {}
     if not isinstance(given, dict):
         raise JobConfigError(f"JOB_INTERVALS must map job names to seconds, e.g. {{\"tickets.auto_close\": 600}}; "
                              f"got {given!r}.")
-    merged = {**DEFAULTS["JOB_INTERVALS"], **given}
+    from_file = dict(policies.job_intervals) if policies is not None else {}
+    for name in from_file:
+        if name not in HANDLERS:
+            raise JobConfigError(f"{policies.source}: `jobs.every.{name}` is not a job — fix: use one of "
+                                 f"{', '.join(sorted(HANDLERS))}.")
+    merged = {**DEFAULTS["JOB_INTERVALS"], **from_file, **given}
     for name, seconds in merged.items():
         if name not in HANDLERS:
             raise JobConfigError(f"JOB_INTERVALS: unknown job {name!r}; known jobs: {', '.join(sorted(HANDLERS))}.")
