@@ -110,3 +110,15 @@ def test_an_unchanged_manifest_is_read_once(tmp_path, monkeypatch):
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # touched: read again
     assert ctx.kb_revision == "rev-once" and len(reads) == 2
+
+
+def test_the_suggestions_and_the_resolutions_read_one_manifest(tmp_path):
+    from ticket_service.domain.kb_manifest import KBManifest
+
+    path = tmp_path / "manifest.json"
+    path.write_text('{"version": 1, "kb_revision": "abc", "articles": {"vpn": {"audience": "employees", '
+                    '"url": "reseau/vpn/"}, "interne": {"audience": "technicians", "url": null}}}', encoding="utf-8")
+    manifest = KBManifest(path, None)
+    assert manifest.url("vpn") == "/reseau/vpn/" and manifest.url("interne") is None and manifest.url("x") is None
+    path.write_text("{pas du json", encoding="utf-8")  # a broken manifest is not read (it used to fail suggestions)
+    assert manifest.url("vpn") is None

@@ -26,6 +26,9 @@ class KBSnapshot:
     revision: str | None = None
     audiences: dict[str, str] = field(default_factory=dict)  # article id → employees | technicians
     from_manifest: bool = False
+    urls: dict[str, str] = field(default_factory=dict)  # article id → site path, for the published ones
+
+
 
 
 class KBManifest:
@@ -56,6 +59,11 @@ class KBManifest:
                 self._snapshot, self._stamp = _read_kb(self.kb_dir), kb_stamp
             return self._snapshot
 
+    def url(self, article_id: str) -> str | None:
+        """Return the site URL of a published article (``/reseau/vpn/``), None for internal or unbuilt ones."""
+        relative = self.current().urls.get(article_id)
+        return None if relative is None else "/" + relative
+
     def _manifest_stamp(self) -> tuple | None:
         """Return what identifies the manifest file on disk (the build replaces it by a rename), or None."""
         try:
@@ -74,8 +82,10 @@ def _read_manifest(path: Path) -> KBSnapshot | None:
     if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION or not isinstance(data.get("articles"), dict):
         return None
     revision = data.get("kb_revision")
-    audiences = {str(i): str(a.get("audience")) for i, a in data["articles"].items() if isinstance(a, dict)}
-    return KBSnapshot(str(revision)[:64] if revision else None, audiences, from_manifest=True)
+    articles = {str(i): a for i, a in data["articles"].items() if isinstance(a, dict)}
+    audiences = {i: str(a.get("audience")) for i, a in articles.items()}
+    urls = {i: a["url"] for i, a in articles.items() if isinstance(a.get("url"), str)}
+    return KBSnapshot(str(revision)[:64] if revision else None, audiences, from_manifest=True, urls=urls)
 
 
 def _kb_stamp(kb_dir: Path | None) -> tuple:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import threading
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, jsonify, request, session
@@ -12,6 +10,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request, session
 from search import IndexHolder, SearchError
 
 from ticket_service.auth.rate_limit import TokenBuckets
+from ticket_service.domain.kb_manifest import KBManifest
 from ticket_service.http.api.common import doc
 from ticket_service.http.errors import ApiError
 from ticket_service.http.validation import Field, read_query
@@ -23,39 +22,12 @@ MAX_QUERY_LENGTH = 200
 MAX_RESULTS = 10
 
 
-class Manifest:
-    """The site build's id → URL manifest, re-read when the file changes."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._stamp = None
-        self._articles: dict = {}
-        self._lock = threading.Lock()
-
-    def articles(self) -> dict:
-        """Return the manifest's articles (empty when the site is not built)."""
-        try:
-            stamp = self.path.stat().st_mtime_ns
-        except OSError:
-            return {}
-        if stamp != self._stamp:
-            with self._lock:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-                self._articles, self._stamp = data.get("articles", {}), stamp
-        return self._articles
-
-    def url(self, article_id: str) -> str | None:
-        """Return the site URL of a published article, or None."""
-        relative = self.articles().get(article_id, {}).get("url")
-        return None if relative is None else "/" + relative
-
-
 class Suggester:
-    """The live index (swapped atomically when the artifact changes) and the manifest."""
+    """The live index (swapped atomically when the artifact changes) and the KB manifest it links to."""
 
-    def __init__(self, index_dir: Path, manifest_path: Path, kb_dir: Path | None = None):
+    def __init__(self, index_dir: Path, manifest: KBManifest, kb_dir: Path | None = None):
         self.holder = IndexHolder(index_dir, kb_dir)
-        self.manifest = Manifest(manifest_path)
+        self.manifest = manifest
 
     def suggest(self, text: str, *, lang: str | None, audience: str, k: int) -> dict:
         """Return the JSON-ready answer for ``text``."""
@@ -83,9 +55,8 @@ class Suggester:
 
 def init_app(app: Flask) -> None:
     """Attach the suggester and its rate limiter, and register the endpoint."""
-    app.extensions["guichet.suggester"] = Suggester(
-        Path(app.config["INDEX_DIR"]), Path(app.config["MANIFEST_PATH"]), Path(app.config["KB_DIR"])
-    )
+    app.extensions["guichet.suggester"] = Suggester(Path(app.config["INDEX_DIR"]), app.extensions["guichet_context"].kb,
+                                                    Path(app.config["KB_DIR"]))
     app.extensions["guichet.suggest_limiter"] = TokenBuckets(float(app.config["SUGGEST_PER_SECOND"]),
                                                              float(app.config["SUGGEST_BURST"]))
     app.register_blueprint(bp)
