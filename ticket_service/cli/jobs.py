@@ -7,6 +7,7 @@ import json
 import click
 
 from ticket_service.cli.app import load_app
+from ticket_service.store.jobs import STATUSES as JOB_STATUSES
 
 
 def make_worker(app):
@@ -66,7 +67,7 @@ def jobs():
 
 
 @jobs.command("list")
-@click.option("--status", type=click.Choice(["queued", "running", "done", "dead"]), help="Only jobs in this state.")
+@click.option("--status", type=click.Choice(JOB_STATUSES), help="Only jobs in this state.")
 @click.option("--name", help="Only jobs of this name (e.g. tickets.auto_close).")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 def jobs_list(status, name, limit):

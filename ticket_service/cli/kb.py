@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from search import SearchError, scaffold_article
+from search import ARTICLE_TYPES, AUDIENCES, SearchError, scaffold_article
 from search.cli import resolve_config, run_check
 
 from ticket_service.settings import PROJECT_ROOT
@@ -36,9 +36,9 @@ def kb_check(kb_dir: Path, strict: bool):
 @click.argument("title")
 @click.option("--category", "-c", required=True, help="Category id from helpdesk.yml.")
 @click.option("--type", "article_type", default="solution", show_default=True,
-              type=click.Choice(["procedure", "solution", "faq", "known-error", "policy"]))
+              type=click.Choice(ARTICLE_TYPES))
 @click.option("--audience", default="employees", show_default=True,
-              type=click.Choice(["employees", "technicians"]))
+              type=click.Choice(AUDIENCES))
 @click.option("--owner", default="Équipe support N1", show_default=True)
 @click.option("--id", "article_id", help="Article id (default: made from the title).")
 def kb_new(kb_dir: Path, title: str, category: str, article_type: str, audience: str, owner: str, article_id: str | None):
