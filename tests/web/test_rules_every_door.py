@@ -172,3 +172,27 @@ def test_a_refused_action_leaves_no_event_and_a_committed_one_leaves_its_events(
     names = [name for name, _ in _outbox(app, ticket)][len(before):]
     assert names == ["ticket.commented", "ticket.transitioned"]
     assert _outbox(app, ticket)[-1][1] == {"old": "new", "new": "in_progress", "reason": None}
+
+
+# --- time comes from the Context's clock ------------------------------------------------------------------------
+
+
+def test_actions_take_their_time_from_the_context_clock(app):
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from ticket_service.actions import tickets as ticket_actions
+    from ticket_service.domain.clock import FixedClock
+
+    at = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)  # a Monday morning, whatever today is
+    with app.app_context(), app.extensions["guichet_db"].writer() as session:
+        ctx = replace(get_ctx(), clock=FixedClock(at))
+        person = session.scalar(select(Person).where(Person.email == "claire.rousseau@ferrand-associes.fr"))
+        created = ticket_actions.create_ticket(session, ctx, person, {"title": "Badge refusé",
+                                                                      "description": "La porte reste fermée."})
+        ticket_id = created.ticket.id
+    ticket = _ticket(app, ticket_id)
+    assert ticket.created_at == at and ticket.first_response_due > at
+    with app.extensions["guichet_db"].reader() as session:
+        event = session.scalar(select(OutboxEvent).where(OutboxEvent.ticket_id == ticket_id))
+    assert (event.name, event.at) == ("ticket.created", at)
