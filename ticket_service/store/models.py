@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (
-    Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator, UniqueConstraint, event,
+    JSON, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator, UniqueConstraint, event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -82,6 +82,8 @@ class Ticket(Base):
     type: Mapped[str] = mapped_column(String(20))
     category: Mapped[str | None] = mapped_column(String(50))
     catalogue_item: Mapped[str | None] = mapped_column(String(50))
+    # The answers to the catalogue item's own form fields (field id → value), as validated at creation.
+    item_fields: Mapped[dict | None] = mapped_column(JSON)
     impact: Mapped[str] = mapped_column(String(20))
     urgency: Mapped[str] = mapped_column(String(20))
     priority: Mapped[str] = mapped_column(String(2), index=True)
