@@ -138,6 +138,7 @@ def _step(db, ctx, ticket, actor, action, args, at, created) -> None:
         transitions.transition(db, ctx, ticket, actor, args.pop("to"), now=at, **args)
         if ticket.assignee_id is None and actor is not None and actor.role == "technician":
             ticket.assignee_id = actor.id
+            record(db, ticket, actor, "assignee_id", None, actor.id, now=at)
     elif action == "resolve":
         transitions.transition(db, ctx, ticket, actor, "resolved", now=at, **args)
     elif action in ("note", "reply"):

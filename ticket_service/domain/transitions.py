@@ -203,13 +203,15 @@ def escalate(db: Session, ctx: Context, ticket: Ticket, actor: Person, reason: s
     nxt = NEXT_LEVEL.get(ticket.level)
     if nxt is None:
         raise Conflict("top_level", "Le ticket est déjà au niveau N3.")
-    old_level, old_group = ticket.level, ticket.group
+    old_level, old_group, old_assignee = ticket.level, ticket.group, ticket.assignee_id
     ticket.level, ticket.group = nxt, ctx.policies.first_group(nxt)
-    ticket.assignee_id = None
+    ticket.assignee_id = None  # the next level's group takes it from its queue
     ticket.escalation_count += 1
     ticket.updated_at = now
     record(db, ticket, actor, "level", old_level, nxt, reason, now=now)
     record(db, ticket, actor, "group", old_group, ticket.group, reason, now=now)
+    if old_assignee is not None:
+        record(db, ticket, actor, "assignee_id", old_assignee, None, reason, now=now)
     emit(db, TicketEscalated(ticket.id, actor.id, now, from_level=old_level, to_level=nxt, group=ticket.group,
                              reason=reason))
     return ticket
