@@ -14,6 +14,7 @@ from ticket_service.domain.events import (
     ArticleLinked, AttachmentAdded, CommentAdded, IncidentJoined, IncidentPublished, SatisfactionRated, TicketCreated,
     TicketMerged, TicketsLinked, TicketUpdated, emit,
 )
+from ticket_service.domain.following import is_merged
 from ticket_service.domain.history import record
 from ticket_service.domain.transitions import STAFF, actor_kinds, check_articles, transition
 from ticket_service.domain.vocabulary import (
@@ -205,6 +206,12 @@ def merge(db: Session, ctx: Context, ticket: Ticket, target: Ticket, actor: Pers
     return ticket
 
 
+def survey_offered(ctx: Context, ticket: Ticket) -> bool:
+    """True when the requester is asked to rate: the survey is on, the ticket was resolved (not merged), not rated yet."""
+    return (ctx.policies.satisfaction_enabled and ticket.status in DONE and not is_merged(ticket)
+            and ticket.satisfaction_rating is None)
+
+
 def rate(db: Session, ctx: Context, ticket: Ticket, person: Person, rating: int, comment: str | None,
          now: datetime | None = None) -> Ticket:
     """Record the requester's satisfaction (1–5, once) on a resolved or closed ticket."""
@@ -214,6 +221,8 @@ def rate(db: Session, ctx: Context, ticket: Ticket, person: Person, rating: int,
         raise Conflict("survey_disabled", "L'enquête de satisfaction est désactivée.")
     if ticket.status not in DONE:
         raise Conflict("not_resolved", "Vous pourrez évaluer le ticket une fois résolu.")
+    if is_merged(ticket):
+        raise Conflict("merged", "Cette demande a été regroupée avec une autre : personne n'y a travaillé, rien à évaluer.")
     if ticket.satisfaction_rating is not None:
         raise Conflict("already_rated", "Vous avez déjà évalué ce ticket.")
     if rating not in (1, 2, 3, 4, 5):

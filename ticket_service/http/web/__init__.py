@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from babel.dates import format_skeleton
 from flask import Flask, render_template
 from flask_babel import format_datetime, get_locale
+from flask_babel import to_user_timezone
 from flask_wtf.csrf import CSRFError
 
 from ticket_service.auth.identity import current_user, is_staff
@@ -16,6 +18,13 @@ BLUEPRINTS = (auth_pages.bp, portal.bp, desk.bp, desk_ticket.bp, kb_drafts.bp, l
 def _when(value, fmt="short"):
     """Format an aware UTC datetime in the company's timezone and the page's language."""
     return format_datetime(value, fmt) if value is not None else "—"
+
+
+def _day(value):
+    """Format an aware UTC datetime as day and month in the company's timezone: « 30/11 » (« 11/30 » in English)."""
+    if value is None:
+        return "—"
+    return format_skeleton("dM", to_user_timezone(value), locale=get_locale())
 
 
 def _page_error(code: int):
@@ -38,6 +47,7 @@ def init_app(app: Flask) -> None:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters["day"] = _day
     app.jinja_env.filters["rich"] = rich_text.render  # Markdown, raw HTML as text, nh3-sanitised
     app.jinja_env.globals["page_lang"] = lambda: str(get_locale() or "fr")
     app.jinja_env.globals.update(STATUS_LABELS=common.STATUS_LABELS, TYPE_LABELS=common.TYPE_LABELS,

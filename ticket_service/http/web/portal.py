@@ -8,12 +8,15 @@ from sqlalchemy import select
 
 from ticket_service.actions import tickets as ticket_actions
 from ticket_service.actions import workflow
+from ticket_service.domain import following, sla
 from ticket_service.domain.access import approver_view
 from ticket_service.domain.errors import invalid, not_found
+from ticket_service.domain.tickets import survey_offered
 from ticket_service.domain.vocabulary import DECISIONS, RATING_COMMENT, REASON
+from ticket_service.http.web import articles as kb
 from ticket_service.http.web.common import back_to, done, env, form_int, form_text, signed_in, ticket_for
 from ticket_service.runtime import get_files
-from ticket_service.store.models import Approval, Attachment, Comment, Person, Ticket
+from ticket_service.store.models import Approval, ArticleLink, Attachment, Comment, Person, Ticket
 
 bp = Blueprint("portal", __name__, url_prefix="/mes-demandes")
 
@@ -24,7 +27,26 @@ def requests():
     """List my requests, newest activity first."""
     db, ctx, user = env()
     rows = db.scalars(select(Ticket).where(Ticket.requester_id == user.id).order_by(Ticket.updated_at.desc(), Ticket.id.desc())).all()
-    return render_template("portal/list.html", tickets=rows, to_approve=len(_awaiting(db, ctx, user)))
+    follows = following.main_tickets(db, rows)
+    incidents = following.followed_incidents(db, user)
+    now = ctx.clock.now()
+    clocks = {t.id: sla.sla_view(t, now, ctx.policies, ctx.calendar) for t in [*rows, *follows.values()]}
+    return render_template("portal/list.html", tickets=rows, to_approve=len(_awaiting(db, ctx, user)), follows=follows,
+                           clocks=clocks, incidents=incidents,
+                           incident_articles={i.id: resolution_articles(db, ctx, i) for i in incidents})
+
+
+def resolution_articles(db, ctx, ticket: Ticket) -> list[dict]:
+    """Return the employee articles linked to a resolved ticket, with their site URL and the revision they were
+    linked at (``older`` when the running build is another one); technicians' articles are never listed."""
+    if ticket.resolved_at is None:
+        return []
+    titles = {a.id: a.title for a in kb.catalogue()}
+    current = ctx.kb_revision
+    links = db.scalars(select(ArticleLink).where(ArticleLink.ticket_id == ticket.id).order_by(ArticleLink.id))
+    return [{"id": link.article_id, "title": titles.get(link.article_id, link.article_id), "url": ctx.kb.url(link.article_id),
+             "revision": link.kb_revision, "older": bool(link.kb_revision and current and link.kb_revision != current)}
+            for link in links if ctx.article_audience(link.article_id) == "employees"]
 
 
 def _awaiting(db, ctx, user) -> list[Ticket]:
@@ -66,19 +88,27 @@ def show(ticket_id: int):
     """Show a request's public side: never internal notes nor internal files."""
     db, ctx, user = env()
     ticket = _portal_ticket(ticket_id)
+    as_approver = ticket.requester_id != user.id
+    # A merged duplicate's requester follows the main ticket: its public side only, never its requester's.
+    main = None if as_approver else following.main_ticket(db, ticket)
+    shown = main or ticket
     comments = db.scalars(select(Comment).where(Comment.ticket_id == ticket.id, Comment.internal.is_(False))
                           .order_by(Comment.id)).all()
+    if main is not None:
+        comments = sorted([*comments, *following.public_replies(db, main)], key=lambda c: (c.created_at, c.id))
     files = db.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id, Attachment.internal.is_(False))
                        .order_by(Attachment.id)).all()
     decisions = db.scalars(select(Approval).where(Approval.ticket_id == ticket.id).order_by(Approval.id)).all()
-    people = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(
-        {c.author_id for c in comments} | {a.approver_id for a in decisions} | {ticket.requester_id})))}
-    as_approver = ticket.requester_id != user.id
+    named = {c.author_id for c in comments} | {a.approver_id for a in decisions} | {ticket.requester_id, shown.assignee_id}
+    people = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(named - {None})))}
     may_decide = as_approver and ticket.status == "awaiting_approval" and all(d.approver_id != user.id for d in decisions)
     item = ctx.policies.catalogue.get(ticket.catalogue_item or "")
-    return render_template("portal/show.html", t=ticket, comments=comments, files=files, people=people,
+    clocks = {shown.id: sla.sla_view(shown, ctx.clock.now(), ctx.policies, ctx.calendar)}
+    return render_template("portal/show.html", t=ticket, p=shown, main=main, follows={ticket.id: main} if main else {},
+                           clocks=clocks, comments=comments, files=files, people=people,
                            decisions=decisions, as_approver=as_approver, may_decide=may_decide,
-                           item=item, survey=ctx.policies.satisfaction_enabled)
+                           item=item, rateable=not as_approver and survey_offered(ctx, ticket),
+                           survey=ctx.policies.satisfaction_enabled, articles=resolution_articles(db, ctx, shown))
 
 
 def _acting_on(ticket_id: int):
