@@ -94,7 +94,7 @@ def test_report_command_table_json_csv(db_url, tmp_path):
     assert data["window_hours"] == 48 and figures["sessions"]["value"] >= 40 and figures["confirmed"]["value"] > 0
     assert figures["none"]["value"] > 0 and all(f["definition"] for f in data["figures"])
     rows = runner.invoke(guichet, ["report", "deflection", "--csv"], env=env).output.splitlines()
-    assert rows[0] == "section,key,value,definition,window_hours,since,until" and len(rows) > 50
+    assert rows[0] == "section;clé;valeur;définition;fenêtre (h);début (Europe/Paris);fin (Europe/Paris)" and len(rows) > 50
     assert runner.invoke(guichet, ["report", "deflection", "--json", "--csv"], env=env).exit_code == 2
     purged = runner.invoke(guichet, ["events", "purge", "--days", "0"], env=env, catch_exceptions=False)
     assert purged.exit_code == 0 and "Purged" in purged.output

@@ -13,31 +13,56 @@ def report():
 
 
 @report.command("deflection")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC); default: 30 days before --until.")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day included (UTC); default: now.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
+              help="First day, in the organisation's time zone (helpdesk.yml); default: 30 days before --until.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]),
+              help="Last day included, in the organisation's time zone; default: now.")
 @click.option("--window", "window_hours", type=click.FloatRange(1, 720), help="Ticket window in hours (default: DEFLECTION_WINDOW_HOURS).")
+@click.option("--lang", metavar="LANG", help="Language of the table and the CSV (fr, en; default: organisation.locale). "
+              "JSON keeps English keys and plain numbers.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (every figure with its definition).")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV rows: section, key, value, definition, window, period.")
-def report_deflection(since, until, window_hours, as_json, as_csv):
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV rows: section, key, value, definition, window, period "
+              "(« ; » and decimal commas in French, « , » and points in English).")
+def report_deflection(since, until, window_hours, lang, as_json, as_csv):
     """Deflection figures (DESIGN §3.5) recomputed from raw events and tickets, each with its definition and window."""
     import json
-    from datetime import timedelta
+    from datetime import datetime, time, timedelta
 
-    from ticket_service.reports.deflection import deflection_report, render_csv, render_table, to_json
-    from ticket_service.runtime import get_database
+    from flask_babel import force_locale, get_translations
+
+    from ticket_service.http.i18n import default_language
+    from ticket_service.reports.deflection import Presentation, deflection_report, render_csv, render_table, to_json
+    from ticket_service.runtime import get_ctx, get_database
     from ticket_service.store.models import UTC
 
     if as_json and as_csv:
         raise click.UsageError("Choose one of --json and --csv.")
     app = load_app()
-    since = since.replace(tzinfo=UTC) if since else None
-    until = until.replace(tzinfo=UTC) + timedelta(days=1) if until else None
-    window_hours = window_hours or float(app.config["DEFLECTION_WINDOW_HOURS"])
-    with get_database(app).reader() as session:
-        result = deflection_report(session, since=since, until=until, window_hours=window_hours)
+    lang = lang or default_language(app)
+    if lang not in app.config["LANGUAGES"]:
+        raise click.BadParameter(f"{lang!r} is not one of {', '.join(app.config['LANGUAGES'])}.", param_hint="--lang")
+    with app.app_context():
+        ctx = get_ctx()
+        organisation = ctx.policies.organisation
+        zone = organisation.zone
+
+        def midnight(day: datetime) -> datetime:
+            # The organisation's day: 2026-11-01 in Paris starts at 2026-10-31 23:00 UTC.
+            return datetime.combine(day.date(), time(), zone).astimezone(UTC)
+
+        since = midnight(since) if since else None
+        until = midnight(until + timedelta(days=1)) if until else None
+        window_hours = window_hours or float(app.config["DEFLECTION_WINDOW_HOURS"])
+        with get_database(app).reader() as session:
+            result = deflection_report(session, since=since, until=until, window_hours=window_hours,
+                                       now=ctx.clock.now(), zone=zone)
+        with force_locale(lang):
+            # The organisation's own locale (fr_FR) for its language, else the language asked for.
+            presentation = Presentation(organisation.locale if lang == organisation.language else lang, zone,
+                                        get_translations())
     if as_json:
-        click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(to_json(result, presentation), ensure_ascii=False, indent=2))
     elif as_csv:
-        click.echo(render_csv(result), nl=False)
+        click.echo(render_csv(result, presentation), nl=False)
     else:
-        click.echo(render_table(result))
+        click.echo(render_table(result, presentation))

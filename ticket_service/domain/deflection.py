@@ -5,38 +5,43 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from search.analysis import fold
+from ticket_service.domain.messages import N_
 
 FORM_TYPES = frozenset({"suggestions_shown", "article_opened", "solved", "ticket_created"})
-NO_CATEGORY = "(aucune suggestion)"
+NO_CATEGORY = N_("(aucune suggestion)")
+PURGED_QUERY = N_("(texte purgé)")
 
 DEFINITIONS = {
-    "sessions": "Sessions d'aide : visites du formulaire « Demander de l'aide » (identifiant aléatoire du navigateur) "
-                "commencées dans la période.",
-    "sessions_with_suggestions": "Sessions où au moins une fiche a été proposée (événement suggestions_shown non vide).",
-    "confirmed": "Évitement confirmé : la session contient « Ça a résolu mon problème » (solved) et aucune demande "
-                 "de la même personne n'a été créée entre le début de la session et {w} h après sa fin.",
-    "potential": "Évitement potentiel : fiches proposées, au moins une ouverte, pas de « résolu », et aucune demande "
-                 "dans la fenêtre de {w} h.",
-    "none": "Pas d'évitement : une demande de la même personne (ou issue de cette session) dans la fenêtre de {w} h.",
-    "no_outcome": "Sans suite : ni fiche ouverte, ni « résolu », ni demande dans la fenêtre.",
-    "provisional": "Sessions dont la fenêtre de {w} h n'est pas encore écoulée : leur résultat peut encore changer.",
-    "deflection_rate": "Taux d'évitement = (confirmés + potentiels) / sessions avec fiches proposées.",
-    "confirmed_rate": "Taux d'évitement confirmé = confirmés / sessions avec fiches proposées.",
-    "kb_page_views": "Consultations de fiches sur le site (événements page_view) dans la période.",
-    "tickets_created": "Demandes créées dans la période (incidents, demandes de service et d'accès ; hors problèmes).",
-    "self_service_score": "Score de libre-service = consultations de fiches / demandes créées.",
+    "sessions": N_("Sessions d'aide : visites du formulaire « Demander de l'aide » (identifiant aléatoire du navigateur) "
+                   "commencées dans la période."),
+    "sessions_with_suggestions": N_("Sessions où au moins une fiche a été proposée (événement suggestions_shown non vide)."),
+    "confirmed": N_("Évitement confirmé : la session contient « Ça a résolu mon problème » (solved) et aucune demande "
+                    "de la même personne n'a été créée entre le début de la session et {w} h après sa fin."),
+    "potential": N_("Évitement potentiel : fiches proposées, au moins une ouverte, pas de « résolu », et aucune demande "
+                    "dans la fenêtre de {w} h."),
+    "none": N_("Pas d'évitement : une demande de la même personne (ou issue de cette session) dans la fenêtre de {w} h."),
+    "no_outcome": N_("Sans suite : ni fiche ouverte, ni « résolu », ni demande dans la fenêtre."),
+    "provisional": N_("Sessions dont la fenêtre de {w} h n'est pas encore écoulée : leur résultat peut encore changer."),
+    "deflection_rate": N_("Taux d'évitement = (confirmés + potentiels) / sessions avec fiches proposées."),
+    "confirmed_rate": N_("Taux d'évitement confirmé = confirmés / sessions avec fiches proposées."),
+    "kb_page_views": N_("Consultations de fiches sur le site (événements page_view) dans la période."),
+    "tickets_created": N_("Demandes créées dans la période (incidents, demandes de service et d'accès ; hors problèmes)."),
+    "self_service_score": N_("Score de libre-service = consultations de fiches / demandes créées."),
 }
 ARTICLE_COLUMNS = {
-    "shown": "sessions où la fiche a été proposée",
-    "opened": "sessions où elle a été ouverte depuis le formulaire",
-    "solved": "sessions où « Ça a résolu mon problème » a été cliqué pour elle",
-    "ticket_after_open": "sessions où elle a été ouverte puis une demande créée dans la fenêtre (évitement manqué)",
-    "resolved_with": "demandes résolues ou closes dans la période avec cette fiche liée",
-    "helpful_yes": "« Cette fiche vous a-t-elle aidé ? » : oui", "helpful_no": "idem : non",
+    "shown": N_("sessions où la fiche a été proposée"),
+    "opened": N_("sessions où elle a été ouverte depuis le formulaire"),
+    "solved": N_("sessions où « Ça a résolu mon problème » a été cliqué pour elle"),
+    "ticket_after_open": N_("sessions où elle a été ouverte puis une demande créée dans la fenêtre (évitement manqué)"),
+    "resolved_with": N_("demandes résolues ou closes dans la période avec cette fiche liée"),
+    "helpful_yes": N_("« Cette fiche vous a-t-elle aidé ? » : oui"), "helpful_no": N_("idem : non"),
 }
+UNSUCCESSFUL = N_("Recherches infructueuses : dernière requête d'une session sans aucune fiche proposée, ou avec "
+                  "fiches puis une demande dans la fenêtre de {w} h ; regroupées par texte normalisé (minuscules, "
+                  "sans accents ni ponctuation).")
 
 
 @dataclass(frozen=True)
@@ -68,9 +73,9 @@ class TicketFact:
 def normalise_query(text: str | None) -> str:
     """Lower-case, strip accents and punctuation, collapse spaces: « Imprimante  HORS-connexion ! » → « imprimante hors connexion »."""
     if not text:
-        return "(texte purgé)"
+        return PURGED_QUERY
     plain = fold(text)
-    return " ".join(re.sub(r"[^\w]+", " ", plain).split()) or "(texte purgé)"
+    return " ".join(re.sub(r"[^\w]+", " ", plain).split()) or PURGED_QUERY
 
 
 def _shown(event: Event) -> list[dict]:
@@ -192,8 +197,9 @@ def grouped(sessions: list[SessionOutcome], key) -> list[dict]:
     return [{"group": name, **summarise(items)} for name, items in sorted(groups.items())]
 
 
-def iso_week(s: SessionOutcome) -> str:
-    year, week, _ = s.start.isocalendar()
+def iso_week(s: SessionOutcome, zone: tzinfo | None = None) -> str:
+    """Return the ISO week of the session start, in the organisation's time zone when given."""
+    year, week, _ = (s.start.astimezone(zone) if zone else s.start).isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -214,7 +220,7 @@ def unsuccessful_searches(sessions: list[SessionOutcome], limit: int = 20) -> li
 
 
 def compute(events: list[Event], tickets: list[TicketFact], *, since: datetime, until: datetime, window: timedelta,
-            now: datetime, resolved_with: dict[str, int] | None = None) -> dict:
+            now: datetime, resolved_with: dict[str, int] | None = None, zone: tzinfo | None = None) -> dict:
     """Return every deflection figure for sessions started in [since, until), each with its definition and window."""
     sessions = [s for s in classify_sessions(events, tickets, window, now) if since <= s.start < until]
     in_period = [e for e in events if since <= e.at < until]
@@ -231,9 +237,8 @@ def compute(events: list[Event], tickets: list[TicketFact], *, since: datetime, 
         "articles": article_funnel(sessions, in_period, resolved_with or {}),
         "article_columns": ARTICLE_COLUMNS,
         "by_category": grouped(sessions, lambda s: s.category),
-        "by_week": grouped(sessions, iso_week),
+        # the organisation's weeks: a session on Sunday at 23:30 UTC is on Monday in Paris
+        "by_week": grouped(sessions, lambda s: iso_week(s, zone)),
         "unsuccessful_searches": unsuccessful_searches(sessions),
-        "unsuccessful_definition": "Recherches infructueuses : dernière requête d'une session sans aucune fiche "
-                                   f"proposée, ou avec fiches puis une demande dans la fenêtre de {hours} h ; "
-                                   "regroupées par texte normalisé (minuscules, sans accents ni ponctuation).",
+        "unsuccessful_definition": UNSUCCESSFUL.format(w=hours),
     }

@@ -5,27 +5,48 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone, tzinfo
+from gettext import NullTranslations
 
+from babel import Locale
+from babel.dates import format_datetime
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ticket_service.domain.clock import iso
-from ticket_service.domain.deflection import Event, TicketFact, compute
+from ticket_service.domain.deflection import (
+    ARTICLE_COLUMNS, DEFINITIONS, NO_CATEGORY, PURGED_QUERY, UNSUCCESSFUL, Event, TicketFact, compute,
+)
+from ticket_service.domain.messages import N_
 from ticket_service.domain.vocabulary import DONE
 from ticket_service.store.models import ArticleLink, HelpEvent, Ticket, utcnow
 
 LABELS = {
-    "sessions": "Sessions d'aide", "sessions_with_suggestions": "… avec fiches proposées",
-    "confirmed": "Évitements confirmés", "potential": "Évitements potentiels", "none": "Pas d'évitement",
-    "no_outcome": "Sans suite", "provisional": "Fenêtre encore ouverte", "deflection_rate": "Taux d'évitement",
-    "confirmed_rate": "Taux d'évitement confirmé", "kb_page_views": "Consultations de fiches",
-    "tickets_created": "Demandes créées", "self_service_score": "Score de libre-service",
+    "sessions": N_("Sessions d'aide"), "sessions_with_suggestions": N_("… avec fiches proposées"),
+    "confirmed": N_("Évitements confirmés"), "potential": N_("Évitements potentiels"), "none": N_("Pas d'évitement"),
+    "no_outcome": N_("Sans suite"), "provisional": N_("Fenêtre encore ouverte"), "deflection_rate": N_("Taux d'évitement"),
+    "confirmed_rate": N_("Taux d'évitement confirmé"), "kb_page_views": N_("Consultations de fiches"),
+    "tickets_created": N_("Demandes créées"), "self_service_score": N_("Score de libre-service"),
 }
+# Short column titles of the per-article funnel (their definitions are ARTICLE_COLUMNS).
+ARTICLE_LABELS = {
+    "shown": N_("proposée"), "opened": N_("ouverte"), "solved": N_("« résolu »"), "ticket_after_open": N_("évitement manqué"),
+    "resolved_with": N_("résolues avec"), "helpful_yes": N_("utile : oui"), "helpful_no": N_("utile : non"),
+}
+GROUP_COLUMNS = {
+    "group": N_("groupe"), "sessions": N_("sessions"), "sessions_with_suggestions": N_("proposées"),
+    "confirmed": N_("confirmés"), "potential": N_("potentiels"), "none": N_("pas évité"), "deflection_rate": N_("taux"),
+    "confirmed_rate": N_("confirmé"),
+}
+SEARCH_COLUMNS = {"query": N_("requête normalisée"), "sessions": N_("sessions"), "no_suggestion": N_("sans fiche"),
+                  "ticket_after_suggestions": N_("fiche puis demande")}
+RATES = frozenset({"deflection_rate", "confirmed_rate"})
 
 
 def deflection_report(db: Session, *, since: datetime | None = None, until: datetime | None = None,
-                      window_hours: float = 24, now: datetime | None = None) -> dict:
+                      window_hours: float = 24, now: datetime | None = None, zone: tzinfo | None = None) -> dict:
     """Compute the report for sessions started in [since, until) (default: the last 30 days)."""
     now = now or utcnow()
     until = until or now
@@ -43,65 +64,151 @@ def deflection_report(db: Session, *, since: datetime | None = None, until: date
         .join(Ticket, Ticket.id == ArticleLink.ticket_id)
         .where(Ticket.status.in_(DONE), Ticket.resolved_at >= since, Ticket.resolved_at < until)
         .group_by(ArticleLink.article_id)).all())
-    return compute(events, tickets, since=since, until=until, window=window, now=now, resolved_with=resolved)
+    return compute(events, tickets, since=since, until=until, window=window, now=now, resolved_with=resolved, zone=zone)
 
 
-def to_json(report: dict) -> dict:
-    """Make the report JSON-ready (ISO dates)."""
-    return {**report, "period": {k: iso(v) for k, v in report["period"].items()}}
+@dataclass(frozen=True)
+class Presentation:
+    """How a report is read: its language (a Babel locale), the organisation's time zone and that language's catalogue."""
+
+    locale: str = "fr_FR"
+    zone: tzinfo = timezone.utc
+    translations: NullTranslations = field(default_factory=NullTranslations)
+
+    def _(self, text: str) -> str:
+        """Translate a French message of the catalogue (French itself is the message)."""
+        return self.translations.gettext(text)
+
+    def integer(self, value: int) -> str:
+        """Return a count with the locale's grouping: « 1 234 » in French, « 1,234 » in English."""
+        return format_decimal(value, locale=self.locale)
+
+    def decimal(self, value: float, pattern: str = "#,##0.##") -> str:
+        """Return a decimal with the locale's symbols: « 1,5 » in French, « 1.5 » in English."""
+        return format_decimal(value, pattern, locale=self.locale)
+
+    def percent(self, value: float) -> str:
+        """Return a rate with one decimal in the locale's percent format: « 61,4 % » (no-break space) in French."""
+        pattern = Locale.parse(self.locale).percent_formats[None].pattern
+        head, zero, tail = pattern.rpartition("0")  # « #,##0 % » → « #,##0.0 % »: the locale's sign and spacing
+        return format_percent(value, f"{head}{zero}.0{tail}", locale=self.locale)
+
+    def moment(self, value: datetime) -> str:
+        """Return an instant in the organisation's time zone, in the locale's short format."""
+        return format_datetime(value, "short", tzinfo=self.zone, locale=self.locale)
+
+    @property
+    def zone_name(self) -> str:
+        return getattr(self.zone, "key", None) or str(self.zone)
+
+    @property
+    def csv_delimiter(self) -> str:
+        """Return « ; » where the decimal mark is a comma, as French spreadsheets expect, else « , »."""
+        return ";" if get_decimal_symbol(self.locale) == "," else ","
 
 
-def _value(value) -> str:
+FRENCH = Presentation()
+
+
+def definitions(report: dict, p: Presentation = FRENCH) -> dict[str, str]:
+    """Return each figure's definition in the presentation's language, its window written with the locale's decimals."""
+    window = p.decimal(report["window_hours"])
+    return {key: p._(text).format(w=window) for key, text in DEFINITIONS.items()}
+
+
+def to_json(report: dict, p: Presentation | None = None) -> dict:
+    """Make the report JSON-ready: ISO dates in UTC, plain numbers, English keys; definitions in ``p``'s language."""
+    data = {**report, "period": {k: iso(v) for k, v in report["period"].items()}}
+    if p is not None:
+        texts = definitions(report, p)
+        data["period"]["timezone"] = p.zone_name
+        data["figures"] = [{**fig, "definition": texts[fig["key"]]} for fig in report["figures"]]
+        data["article_columns"] = {k: p._(v) for k, v in ARTICLE_COLUMNS.items()}
+        data["unsuccessful_definition"] = p._(UNSUCCESSFUL).format(w=p.decimal(report["window_hours"]))
+    return data
+
+
+def _figure(key: str, value, p: Presentation) -> str:
     if value is None:
         return "—"
-    return f"{value:.1%}".replace(".", ",") if isinstance(value, float) and value <= 1 else (
-        f"{value:.2f}".replace(".", ",") if isinstance(value, float) else str(value))
+    if key in RATES:
+        return p.percent(value)
+    if key == "self_service_score":
+        return p.decimal(value, "#,##0.00")
+    return p.integer(value)
 
 
-def render_table(report: dict) -> str:
-    """Return the report as plain-text tables, every figure followed by its definition."""
-    period = report["period"]
-    out = [f"Évitement des demandes — sessions du {period['since']:%d/%m/%Y %H:%M} au {period['until']:%d/%m/%Y %H:%M} UTC, "
-           f"fenêtre {report['window_hours']} h", ""]
+def _group(name: str, p: Presentation) -> str:
+    return p._(name) if name in (NO_CATEGORY, PURGED_QUERY) else name
+
+
+def render_table(report: dict, p: Presentation = FRENCH) -> str:
+    """Return the report as plain-text tables in ``p``'s language, every figure followed by its definition."""
+    period, texts, _ = report["period"], definitions(report, p), p._
+    out = [_("Évitement des demandes — sessions du {since} au {until} ({zone}), fenêtre {window}").format(
+        since=p.moment(period["since"]), until=p.moment(period["until"]), zone=p.zone_name,
+        window=f"{p.decimal(report['window_hours'])} h"), ""]
     for fig in report["figures"]:
-        value = fig["value"]
-        shown = _value(value) if fig["key"] != "self_service_score" or value is None else f"{value:.2f}".replace(".", ",")
-        out.append(f"{LABELS[fig['key']]:<28} {shown:>8}   {fig['definition']}")
-    out += ["", "Entonnoir par fiche (" + " ; ".join(f"{k} = {v}" for k, v in report["article_columns"].items()) + ")"]
+        out.append(f"{_(LABELS[fig['key']]):<28} {_figure(fig['key'], fig['value'], p):>8}   {texts[fig['key']]}")
     columns = list(report["article_columns"])
-    out.append(f"{'fiche':<44}" + "".join(f"{c:>18}" for c in columns))
+    titles = {c: _(ARTICLE_LABELS[c]) for c in columns}
+    widths = {c: max(len(titles[c]), 6) + 2 for c in columns}
+    legend = _(" ; ").join(f"{titles[c]} = {_(ARTICLE_COLUMNS[c])}" for c in columns)  # « ; » spaced in French
+    out += ["", _("Entonnoir par fiche ({legend})").format(legend=legend),
+            f"{_('fiche'):<44}" + "".join(f"{titles[c]:>{widths[c]}}" for c in columns)]
     for row in report["articles"][:25]:
-        out.append(f"{row['article_id'][:43]:<44}" + "".join(f"{row[c]:>18}" for c in columns))
-    for title, key in (("Par catégorie (catégorie de la première fiche proposée)", "by_category"),
-                       ("Par semaine ISO (début de session)", "by_week")):
-        out += ["", title, f"{'groupe':<30}{'sessions':>10}{'proposées':>11}{'confirmés':>11}{'potentiels':>11}"
-                f"{'pas évité':>11}{'taux':>9}{'confirmé':>10}"]
+        out.append(f"{row['article_id'][:43]:<44}" + "".join(f"{p.integer(row[c]):>{widths[c]}}" for c in columns))
+    counts = ("sessions", "sessions_with_suggestions", "confirmed", "potential", "none")
+    heads = {c: _(t) for c, t in GROUP_COLUMNS.items()}
+    width = {c: max(len(heads[c]), 8) + 2 for c in GROUP_COLUMNS}
+    for title, key in ((N_("Par catégorie (catégorie de la première fiche proposée)"), "by_category"),
+                       (N_("Par semaine ISO (début de session, {zone})"), "by_week")):
+        out += ["", _(title).format(zone=p.zone_name),
+                f"{heads['group']:<30}" + "".join(f"{heads[c]:>{width[c]}}" for c in GROUP_COLUMNS if c != "group")]
         for g in report[key]:
-            out.append(f"{g['group'][:29]:<30}{g['sessions']:>10}{g['sessions_with_suggestions']:>11}{g['confirmed']:>11}"
-                       f"{g['potential']:>11}{g['none']:>11}{_value(g['deflection_rate']):>9}{_value(g['confirmed_rate']):>10}")
-    out += ["", report["unsuccessful_definition"], f"{'requête normalisée':<50}{'sessions':>10}{'sans fiche':>12}{'fiche puis demande':>20}"]
+            cells = [p.integer(g[c]) for c in counts] + [_figure(c, g[c], p) for c in ("deflection_rate", "confirmed_rate")]
+            out.append(f"{_group(g['group'], p)[:29]:<30}"
+                       + "".join(f"{cell:>{width[c]}}" for c, cell in zip(list(GROUP_COLUMNS)[1:], cells)))
+    search = {c: _(t) for c, t in SEARCH_COLUMNS.items()}
+    out += ["", _(UNSUCCESSFUL).format(w=p.decimal(report["window_hours"])),
+            f"{search['query']:<50}" + "".join(f"{search[c]:>{len(search[c]) + 2}}" for c in list(SEARCH_COLUMNS)[1:])]
     for row in report["unsuccessful_searches"]:
-        out.append(f"{row['query'][:49]:<50}{row['sessions']:>10}{row['no_suggestion']:>12}{row['ticket_after_suggestions']:>20}")
+        out.append(f"{_group(row['query'], p)[:49]:<50}"
+                   + "".join(f"{p.integer(row[c]):>{len(search[c]) + 2}}" for c in list(SEARCH_COLUMNS)[1:]))
     return "\n".join(out)
 
 
-def render_csv(report: dict) -> str:
-    """Return one CSV: section, key, value, definition — every row self-describing."""
+def _csv_value(value, p: Presentation) -> str:
+    """A number a spreadsheet of that language reads as a number: decimal comma in French, no grouping."""
+    if value is None:
+        return ""
+    return p.decimal(value, "0.####") if isinstance(value, float) else str(value)
+
+
+def render_csv(report: dict, p: Presentation = FRENCH) -> str:
+    """Return one CSV in ``p``'s language: section, key, value, definition, window, period — every row self-describing."""
+    _ = p._
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["section", "key", "value", "definition", "window_hours", "since", "until"])
-    period = to_json(report)["period"]
-    common = [report["window_hours"], period["since"], period["until"]]
+    writer = csv.writer(buffer, delimiter=p.csv_delimiter)
+    writer.writerow([_("section"), _("clé"), _("valeur"), _("définition"), _("fenêtre (h)"),
+                     _("début ({zone})").format(zone=p.zone_name), _("fin ({zone})").format(zone=p.zone_name)])
+    common = [_csv_value(report["window_hours"], p)] + [format_datetime(report["period"][k], "yyyy-MM-dd HH:mm",
+                                                                        tzinfo=p.zone, locale=p.locale)
+                                                        for k in ("since", "until")]
+    texts = definitions(report, p)
     for fig in report["figures"]:
-        writer.writerow(["figure", fig["key"], fig["value"], fig["definition"], *common])
+        writer.writerow([_("indicateur"), _(LABELS[fig["key"]]), _csv_value(fig["value"], p), texts[fig["key"]], *common])
     for row in report["articles"]:
         for column, definition in report["article_columns"].items():
-            writer.writerow([f"article:{row['article_id']}", column, row[column], definition, *common])
-    for key in ("by_category", "by_week"):
+            writer.writerow([_("fiche : {id}").format(id=row["article_id"]), _(ARTICLE_LABELS[column]), row[column],
+                             _(definition), *common])
+    for key, section in (("by_category", N_("catégorie : {group}")), ("by_week", N_("semaine : {group}"))):
         for g in report[key]:
             for name in ("sessions", "confirmed", "potential", "none", "deflection_rate", "confirmed_rate"):
-                writer.writerow([f"{key}:{g['group']}", name, g[name], report["figures"][0]["definition"] if name == "sessions"
-                                 else next(f["definition"] for f in report["figures"] if f["key"] == name), *common])
+                writer.writerow([_(section).format(group=_group(g["group"], p)), _(LABELS[name]), _csv_value(g[name], p),
+                                 texts[name], *common])
+    unsuccessful = _(UNSUCCESSFUL).format(w=p.decimal(report["window_hours"]))
     for row in report["unsuccessful_searches"]:
-        writer.writerow([f"unsuccessful:{row['query']}", "sessions", row["sessions"], report["unsuccessful_definition"], *common])
+        writer.writerow([_("recherche infructueuse : {query}").format(query=_group(row["query"], p)), _("sessions"),
+                         row["sessions"], unsuccessful, *common])
     return buffer.getvalue()
