@@ -50,7 +50,7 @@ def test_wildcards_are_literal_and_nothing_found_says_so(browser):  # noqa: F811
     for text in ("%", "_", "100%_", "\\"):
         response = client.get("/desk", query_string={"queue": "all", "q": text})
         assert response.status_code == 200 and ids(response.text) == [], text
-    assert "0 ticket(s)" in client.get("/desk?queue=all&q=zzzzzz").text
+    assert "0 ticket<" in client.get("/desk?queue=all&q=zzzzzz").text
 
 
 def test_search_is_kept_across_queues_and_escaped(browser):  # noqa: F811

@@ -58,7 +58,7 @@ def test_english_on_request_and_remembered(app):
 
 def test_catalogues_compile_and_skip_when_fresh(tmp_path):
     written = compile_catalogues(SOURCE, tmp_path)
-    assert [p.name for p in written] == ["messages.mo"]
+    assert sorted(str(p.relative_to(tmp_path)) for p in written) == ["en/LC_MESSAGES/messages.mo", "fr/LC_MESSAGES/messages.mo"]
     assert compile_catalogues(SOURCE, tmp_path) == []
 
 

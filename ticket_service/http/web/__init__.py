@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from babel.dates import format_skeleton
 from flask import Flask, render_template
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from flask_wtf.csrf import CSRFError
 
@@ -18,6 +19,32 @@ BLUEPRINTS = (auth_pages.bp, portal.bp, desk.bp, desk_ticket.bp, kb_drafts.bp, l
 def _when(value, fmt="short"):
     """Format an aware UTC datetime in the company's timezone and the page's language."""
     return format_datetime(value, fmt) if value is not None else "—"
+
+
+def _number(value, fmt=None):
+    """Format a number in the page's language: « 1 234,5 » in French (narrow no-break space), « 1,234.5 » in English."""
+    return format_decimal(value, fmt) if value is not None else "—"
+
+
+def _percent(value):
+    """Format a share (0.87) as a percentage in the page's language: « 87 % » in French, « 87% » in English."""
+    return format_percent(value) if value is not None else "—"
+
+
+def _hours(value):
+    """Format hours with at most one decimal, joined to their unit: « 8 h », « 45,5 h » (never « 8.0 h »)."""
+    return f"{format_decimal(value, '#,##0.#')}\u00a0h" if value is not None else "—"
+
+
+def _size(size: int):
+    """Format a file size in the page's language: « 980 o », « 12,3 Ko », « 4,1 Mo » (« KB », « MB » in English)."""
+    if size < 1024:
+        amount, unit = format_decimal(size), _("o")
+    elif size < 1024 * 1024:
+        amount, unit = format_decimal(size / 1024, "#,##0.#"), _("Ko")
+    else:
+        amount, unit = format_decimal(size / 1024 / 1024, "#,##0.#"), _("Mo")
+    return f"{amount}\u00a0{unit}"
 
 
 def _day(value):
@@ -48,6 +75,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(bp)
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["day"] = _day
+    app.jinja_env.filters.update(number=_number, percent=_percent, hours=_hours, size=_size)  # Babel, page's locale
     app.jinja_env.filters["rich"] = rich_text.render  # Markdown, raw HTML as text, nh3-sanitised
     app.jinja_env.globals["page_lang"] = lambda: str(get_locale() or "fr")
     app.jinja_env.globals.update(STATUS_LABELS=common.STATUS_LABELS, TYPE_LABELS=common.TYPE_LABELS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 
 from search.analysis import fold
@@ -126,7 +127,8 @@ def bulk():
     failed = [f"#{ticket_id} : {message}" for ticket_id, message in refused]
     if failed:
         flash(_("Non appliqué à : %(list)s", list=" ; ".join(failed)), "error")
-    return done(_("Action appliquée à %(n)d ticket(s).", n=len(ids) - len(failed)), "desk.queue")
+    applied = len(ids) - len(failed)
+    return done(ngettext("Action appliquée à %(num)d ticket.", "Action appliquée à %(num)d tickets.", applied), "desk.queue")
 
 
 def queue_url(**changes) -> str:
