@@ -74,7 +74,8 @@ def test_n1_escalates_and_n2_resolves_with_an_article(page, service):
     assert page.locator(".comment.internal").first.is_visible()
     page.get_by_label("Note de résolution (visible du demandeur)").fill(
         "Méthodes MFA réinitialisées : réenregistrez Authenticator sur le nouveau téléphone.")
-    page.locator("#article-picker").select_option(article)
+    page.locator("#article-filter").fill("authenticator")
+    page.locator(f"#article-picker input[value='{article}']").check()
     page.locator("#resolve-button").click()
     page.wait_for_load_state()
     assert "Résolu" in page.locator("#status").inner_text()

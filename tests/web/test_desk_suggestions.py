@@ -30,3 +30,17 @@ def test_site_pages_are_served_with_the_site_policy(app):
     response = app.test_client().get("/")
     assert response.status_code == 200 and "'unsafe-inline'" in response.headers["Content-Security-Policy"]
     response.close()
+
+
+def test_the_article_picker_lists_the_suggested_articles_first_then_every_other_once(app):
+    import re
+
+    text = "BitLocker demande la clé de récupération au démarrage du portable"
+    ticket = new_ticket(app, "employee_a", title="Écran BitLocker au démarrage", description=text)
+    page = Browser(app, "n1").get(f"/desk/tickets/{ticket}").text
+    suggested = re.findall(r'data-search="[^"]*"><input type="checkbox" name="articles" value="([^"]+)"',
+                           page.split('id="suggested"')[0].split("Suggérées pour ce ticket")[1].split("Toutes les fiches")[0])
+    picker = page.split('id="article-picker"')[1].split("</fieldset>")[0]
+    everything = re.findall(r'name="articles" value="([^"]+)"', picker)
+    assert suggested and everything[:len(suggested)] == suggested
+    assert "bitlocker-ecran-recuperation" in suggested and len(everything) == len(set(everything))

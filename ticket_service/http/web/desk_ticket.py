@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+
+from search.analysis import fold
 
 from ticket_service.actions import tickets as ticket_actions
 from ticket_service.actions import workflow
@@ -12,7 +14,7 @@ from ticket_service.domain import sla
 from ticket_service.domain.duplicates import likely_duplicates
 from ticket_service.domain.errors import invalid
 from ticket_service.domain.vocabulary import ESCALATION_REASON, OPEN, PUBLIC_TEXT, PUBLIC_TITLE, REASON, RETYPABLE
-from ticket_service.http.validation import parse_id
+from ticket_service.http.validation import is_valid_text, parse_id
 from ticket_service.http.web import articles as kb
 from ticket_service.http.web.common import back_to, done, env, form_int, form_text, staff_only, ticket_for
 from ticket_service.http.web.desk import technicians
@@ -40,12 +42,36 @@ def show(ticket_id: int):
     similar = likely_duplicates(db, t) if t.status in OPEN else []
     problems = db.scalars(select(Ticket).where(Ticket.type == "problem", Ticket.status.in_(OPEN),
                                                Ticket.id != t.id).order_by(Ticket.id.desc())).all()
+    query = " ".join(request.args.get("fiches", "").split())[:100]
+    if not is_valid_text(query):
+        abort(400)  # the API's text rule: a NUL or a lone surrogate is never a filter
+    suggested = kb.suggestions(f"{t.title}\n{t.description}")
     return render_template(
         "desk/ticket.html", t=t, comments=comments, files=files, events=events, links=links, used=used, people=people,
         clocks=sla.sla_view(t, utcnow(), ctx.policies, ctx.calendar), similar=similar,
-        suggested=kb.suggestions(f"{t.title}\n{t.description}"), catalogue=kb.catalogue(), site_url=kb.site_url,
+        suggested=suggested, site_url=kb.site_url, **article_picker(suggested, query),
         technicians=technicians(db), problems=problems, policies=ctx.policies, retypable=RETYPABLE,
         requester=people.get(t.requester_id))
+
+
+def article_picker(suggested: list[dict], query: str) -> dict:
+    """Return the resolution's article choices: the suggested ones first, then every other article of the KB, each
+    with the folded text the filter matches (every word of ``query`` in title, id, category or tags)."""
+    articles = kb.catalogue()
+    by_id = {a.id: a for a in articles}
+
+    def choice(article) -> dict:
+        return {"id": article.id, "title": article.title, "category": article.category,
+                "internal": article.audience == "technicians",
+                "search": fold(" ".join([article.title, article.id, article.category, *article.tags]))}
+
+    first = [choice(by_id[s["id"]]) for s in suggested if s["id"] in by_id]
+    taken = {c["id"] for c in first}
+    rest = [choice(a) for a in articles if a.id not in taken]
+    words = fold(query).split()
+    kept = [[c for c in group if all(w in c["search"] for w in words)] for group in (first, rest)]
+    return {"picker_suggested": kept[0], "picker": kept[1], "picker_query": query,
+            "picker_shown": len(kept[0]) + len(kept[1]), "picker_total": len(first) + len(rest)}
 
 
 def people_named(db, t: Ticket, comments, events) -> dict[int, Person]:
