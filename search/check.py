@@ -8,7 +8,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .errors import ArticleError, Problem
 from .frontmatter import FrontMatterError, split_front_matter
@@ -77,6 +77,7 @@ def check_kb(root: Path | str, config: KBConfig, *, today: dt.date | None = None
         problems += _check_unsafe_html(display, item)
     problems += _check_unique_ids(root, parsed)
     problems += _check_links(root, parsed)
+    problems += _check_item_links(root, parsed, config.catalogue_items)
     return sorted(set(problems))
 
 
@@ -203,4 +204,24 @@ def _check_links(root, parsed) -> list[Problem]:
                 problems.append(Problem(display, line, f"link '{target}' points to a technician-only article, which is not on the employee site"))
             if anchor and anchor not in target_item.anchors:
                 problems.append(Problem(display, line, f"broken anchor '#{anchor}' in link '{target}': no such heading in {destination}"))
+    return problems
+
+
+def _check_item_links(root, parsed, items: frozenset[str] | None) -> list[Problem]:
+    """Report links to the request form (``?item=<id>``) naming an item that helpdesk.yml's catalogue lacks."""
+    if items is None:
+        return []
+    problems = []
+    for relative, item in parsed.items():
+        display = _display(root / relative)
+        for number, target in links(item.body):
+            parts = urlsplit(target)
+            if parts.netloc:
+                continue  # another site's ?item= is not ours
+            for value in parse_qs(parts.query, keep_blank_values=True).get("item", []):
+                if value not in items:
+                    known = ", ".join(sorted(items)) or "none"
+                    problems.append(Problem(display, item.body_start + number - 1,
+                                            f"link '{target}' names the catalogue item '{value}', which helpdesk.yml's "
+                                            f"catalogue does not have; use one of: {known}"))
     return problems

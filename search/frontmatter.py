@@ -64,8 +64,8 @@ _StrictLoader.add_multi_constructor("!", _refuse_tag)
 _StrictLoader.add_multi_constructor("tag:yaml.org,2002:python/", _refuse_tag)
 
 
-def load_yaml(text: str, first_line: int = 1):
-    """Load YAML text safely and return ``(data, key_lines)`` for a top-level mapping.
+def load_yaml(text: str, first_line: int = 1, *, nested: bool = False):
+    """Load YAML text safely and return ``(data, key_lines)`` for a top-level mapping (``nested``: dotted keys too).
 
     Raises:
         FrontMatterError: on any YAML error, with the file line of the fault.
@@ -87,9 +87,14 @@ def load_yaml(text: str, first_line: int = 1):
     finally:
         loader.dispose()
     key_lines = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            key_lines[str(key_node.value)] = first_line + key_node.start_mark.line
+    pending = [("", node)] if isinstance(node, yaml.MappingNode) else []
+    while pending:
+        prefix, mapping = pending.pop()
+        for key_node, value_node in mapping.value:
+            key = prefix + str(key_node.value)
+            key_lines[key] = first_line + key_node.start_mark.line
+            if nested and isinstance(value_node, yaml.MappingNode):
+                pending.append((key + ".", value_node))
     return data, key_lines
 
 

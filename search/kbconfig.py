@@ -24,11 +24,13 @@ _LOCALE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
 @dataclass(frozen=True)
 class KBConfig:
-    """Categories (id → label), required sections per type, and the review period."""
+    """Categories (id → label), required sections per type, the review period, and the catalogue's item ids."""
 
     categories: dict[str, str] = field(default_factory=dict)
     required_sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
     default_review_every: int = DEFAULT_REVIEW_EVERY
+    # Ids of helpdesk.yml's `catalogue` (articles link to the form with ?item=<id>); None: not known, links unchecked.
+    catalogue_items: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,8 @@ class HelpdeskConfig:
     kb: KBConfig
 
     def line(self, key: str) -> int:
-        """Return the file line of the top-level section holding a dotted ``key`` (1 when absent)."""
-        return self.key_lines.get(key.split(".")[0], 1)
+        """Return the file line of a dotted ``key``, else of the nearest section holding it (1 when absent)."""
+        return _line(self.key_lines, key)
 
 
 def find_config(kb_dir: Path) -> Path | None:
@@ -82,7 +84,7 @@ def load_helpdesk_config(path: Path | str) -> HelpdeskConfig:
     """
     path = Path(path)
     try:
-        data, key_lines = load_yaml(path.read_text(encoding="utf-8"))
+        data, key_lines = load_yaml(path.read_text(encoding="utf-8"), nested=True)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     except FrontMatterError as exc:
@@ -110,8 +112,7 @@ class _Checker:
         self.key_lines = key_lines
 
     def fail(self, key: str, problem: str, fix: str):
-        line = self.key_lines.get(key.split(".")[0], 1)
-        raise ConfigError(f"{self.path}:{line}: `{key}` {problem} — fix: {fix}")
+        raise ConfigError(f"{self.path}:{_line(self.key_lines, key)}: `{key}` {problem} — fix: {fix}")
 
     def organisation(self, spec) -> Organisation:
         # Optional: a KB-only helpdesk.yml (tests, a foreign corpus) has none; the defaults are the company's.
@@ -155,7 +156,27 @@ class _Checker:
             categories=dict(categories),
             required_sections={t: tuple(s or ()) for t, s in sections.items()},
             default_review_every=review_every,
+            catalogue_items=self.catalogue_items(data.get("catalogue")),
         )
+
+    def catalogue_items(self, catalogue) -> frozenset[str]:
+        # Only the ids: the ticket service validates the items themselves (fields, approvers) at start-up.
+        if catalogue is None:
+            return frozenset()
+        if not isinstance(catalogue, dict):
+            self.fail("catalogue", "must map item ids to items", "write `catalogue: {<id>: {label: …, type: …}}`.")
+        return frozenset(str(item) for item in catalogue)
+
+
+def _line(key_lines: dict[str, int], key: str) -> int:
+    """Return the line of a dotted key, or of its nearest parent that the file has (1 when none)."""
+    parts = key.split(".")
+    while parts:
+        line = key_lines.get(".".join(parts))
+        if line is not None:
+            return line
+        parts.pop()
+    return 1
 
 
 def valid_timezone(name) -> bool:

@@ -24,7 +24,7 @@ def parses(monkeypatch):
     """Count the YAML parses of helpdesk.yml; any other YAML entry point fails the test."""
     calls = []
     real = search.kbconfig.load_yaml
-    monkeypatch.setattr(search.kbconfig, "load_yaml", lambda text: calls.append(1) or real(text))
+    monkeypatch.setattr(search.kbconfig, "load_yaml", lambda text, **kw: calls.append(1) or real(text, **kw))
     for name in ("safe_load", "load", "full_load", "unsafe_load"):
         monkeypatch.setattr(yaml, name, lambda *a, _name=name, **kw: pytest.fail(f"yaml.{_name} called"))
     return calls
@@ -59,7 +59,7 @@ def broken(tmp_path, old: str, new: str):
 
 def test_a_broken_organisation_time_zone_stops_the_kb_check_and_the_service_with_the_key_and_the_fix(tmp_path):
     path = broken(tmp_path, "  timezone: Europe/Paris", "  timezone: Europe/Lutece")
-    line = PROJECT.splitlines().index("organisation:") + 1
+    line = PROJECT.splitlines().index("  timezone: Europe/Paris") + 1  # the key's own line, not its section's
     with pytest.raises(ConfigError) as kb_error:
         load_kb_config(path)
     with pytest.raises(PolicyError) as service_error:

@@ -16,6 +16,13 @@ from ticket_service.domain.vocabulary import LEVELS, PRIORITIES, REQUEST_TYPES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOUR = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+CATALOGUE_TYPES = ("service_request", "access_request")  # what a catalogue item opens
+FIELD_TYPES = ("text", "textarea", "choice", "date", "number", "email")
+_ITEM_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")  # kebab-case, as article ids (it appears in links: ?item=…)
+_FIELD_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+ITEM_ID_MAX = 50  # tickets.catalogue_item is String(50)
+FIELDS_PER_ITEM = 20
+TEXT_MAX = {"text": 200, "textarea": 2000, "email": 254}  # default max_length per text type
 
 
 class PolicyError(Exception):
@@ -33,13 +40,44 @@ class Group:
 
 
 @dataclass(frozen=True)
-class CatalogueItem:
-    """An access-request catalogue item with its approvers and quorum."""
+class ItemField:
+    """One field of a catalogue item's form: its type, label and bounds (answers are checked by domain.catalogue)."""
 
     id: str
-    name: str
-    approvers: tuple[str, ...]
-    quorum: int
+    label: str
+    type: str  # one of FIELD_TYPES
+    required: bool = False
+    help: str = ""
+    options: dict[str, str] = field(default_factory=dict)  # choice: option id → label, in display order
+    max_length: int | None = None  # text, textarea
+    minimum: int | None = None  # number
+    maximum: int | None = None  # number
+    min_days: int | None = None  # date: the earliest answer is today + min_days (organisation's time zone)
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    """Something an employee may ask for: a service request, or an access request with its approvers and quorum."""
+
+    id: str
+    label: str
+    description: str
+    category: str
+    type: str  # service_request | access_request
+    fields: tuple[ItemField, ...] = ()
+    approvers: tuple[str, ...] = ()
+    quorum: int = 0
+    priority: str | None = None  # SLA override: the ticket's priority instead of the impact × urgency matrix
+    targets: dict[str, float] = field(default_factory=dict)  # SLA override: first_response / resolution hours
+
+    @property
+    def name(self) -> str:
+        """Return the label (the approvers' pages call it the item's name)."""
+        return self.label
+
+    def field_by_id(self, field_id: str) -> ItemField | None:
+        """Return one of the item's fields by id, or None."""
+        return next((f for f in self.fields if f.id == field_id), None)
 
 
 @dataclass(frozen=True)
@@ -92,6 +130,11 @@ class Policies:
     def first_group(self, level: str) -> str | None:
         """Return the first group (file order) serving a level."""
         return next((g.id for g in self.groups.values() if g.level == level), None)
+
+    def targets(self, priority: str, catalogue_item: str | None = None) -> dict[str, float]:
+        """Return the SLA targets (business hours) of a priority, with a catalogue item's own targets over them."""
+        item = self.catalogue.get(catalogue_item or "")
+        return {**self.sla[priority], **(item.targets if item is not None else {})}
 
 
 def load_policies(path: str | Path) -> Policies:
@@ -162,7 +205,8 @@ class _Validator:
         return Policies(
             categories=self.config.kb.categories, request_types=request_types, impact=impact, urgency=urgency,
             priority_matrix={imp: {u: matrix[imp][u] for u in urgency} for imp in impact},
-            groups=groups, default_group=default_group, catalogue=self._catalogue(), sla=sla, at_risk_ratio=ratio,
+            groups=groups, default_group=default_group, catalogue=self._catalogue(self.config.kb.categories), sla=sla,
+            at_risk_ratio=ratio,
             timezone=tz, workdays=days, hours=hours, holidays_country=country,
             auto_close_business_days=auto_close, satisfaction_enabled=satisfaction["enabled"],
             organisation=self.config.organisation, form_labels=self._form_labels(request_types, urgency, impact),
@@ -227,19 +271,133 @@ class _Validator:
                 self.fail("groups", f"has no {level} group", f"add a group with `level: {level}` (escalation needs N1, N2 and N3).")
         return groups
 
-    def _catalogue(self) -> dict[str, CatalogueItem]:
-        fix = "write `<id>: {name: …, approvers: [email, …], quorum: 1}`."
+    def _catalogue(self, categories: dict[str, str]) -> dict[str, CatalogueItem]:
+        """Read ``catalogue``: what employees may ask for, each item with its type, fields and (access) approvers."""
+        fix = ("write `<id>: {label: …, description: …, category: <category>, type: service_request|access_request, "
+               "fields: {<field>: {label: …, type: text}}}`; access items add `approvers: [email, …]` and `quorum: 1`.")
+        if "access_catalogue" in self.data:
+            self.fail("access_catalogue", "is the old name of the catalogue",
+                      "rename it `catalogue:`, give each item `label`, `description`, `category` and "
+                      "`type: access_request` (its approvers and quorum stay).")
         items = {}
-        for cid, spec in self.mapping("access_catalogue", self.data.get("access_catalogue"), fix).items():
-            spec = self.mapping(f"access_catalogue.{cid}", spec, fix)
-            if not isinstance(spec.get("name"), str):
-                self.fail(f"access_catalogue.{cid}.name", "is missing", "give the item a display name.")
-            approvers = self._people(f"access_catalogue.{cid}.approvers", spec.get("approvers"), fix)
-            quorum = spec.get("quorum", 1)
-            if not isinstance(quorum, int) or isinstance(quorum, bool) or not 1 <= quorum <= len(approvers):
-                self.fail(f"access_catalogue.{cid}.quorum", f"is {quorum!r}", f"set a whole number between 1 and {len(approvers)} (the number of approvers).")
-            items[cid] = CatalogueItem(cid, spec["name"], approvers, quorum)
+        for cid, spec in self.mapping("catalogue", self.data.get("catalogue"), fix).items():
+            key = f"catalogue.{cid}"
+            if not isinstance(cid, str) or not _ITEM_ID.match(cid) or len(cid) > ITEM_ID_MAX:
+                self.fail(key, "is not a usable item id",
+                          f"use lowercase letters, digits and hyphens (at most {ITEM_ID_MAX}), e.g. acces-dossier.")
+            spec = self.mapping(key, spec, fix)
+            unknown = sorted(set(spec) - {"label", "description", "category", "type", "fields", "approvers", "quorum",
+                                          "sla"})
+            if unknown:
+                self.fail(f"{key}.{unknown[0]}", "is not an item setting",
+                          "use label, description, category, type, fields, approvers, quorum, sla.")
+            for name in ("label", "description"):
+                if not isinstance(spec.get(name), str) or not spec[name].strip():
+                    self.fail(f"{key}.{name}", "is missing", f"give the item a French {name}, as employees read it.")
+            if spec.get("category") not in categories:
+                self.fail(f"{key}.category", f"is {spec.get('category')!r}, not a category",
+                          "name one of: " + ", ".join(categories) + ".")
+            kind = spec.get("type")
+            if kind not in CATALOGUE_TYPES:
+                self.fail(f"{key}.type", f"is {kind!r}", "set service_request or access_request.")
+            approvers, quorum = (), 0
+            if kind == "access_request":
+                approvers = self._people(f"{key}.approvers", spec.get("approvers"), fix)
+                quorum = spec.get("quorum", 1)
+                if not isinstance(quorum, int) or isinstance(quorum, bool) or not 1 <= quorum <= len(approvers):
+                    self.fail(f"{key}.quorum", f"is {quorum!r}",
+                              f"set a whole number between 1 and {len(approvers)} (the number of approvers).")
+            elif "approvers" in spec or "quorum" in spec:
+                self.fail(f"{key}.approvers", "is set on a service request",
+                          "remove approvers and quorum, or set `type: access_request` (approvals are for access).")
+            priority, targets = self._item_sla(key, spec.get("sla"))
+            items[cid] = CatalogueItem(cid, spec["label"].strip(), spec["description"].strip(), spec["category"], kind,
+                                       self._item_fields(key, spec.get("fields")), approvers, quorum, priority, targets)
         return items
+
+    def _item_sla(self, key: str, spec) -> tuple[str | None, dict[str, float]]:
+        """Read an item's optional SLA override: a fixed priority and/or its own targets in business hours."""
+        fix = "write `sla: {priority: P3}` or `sla: {first_response: 2, resolution: 16}` (business hours)."
+        if spec is None:
+            return None, {}
+        spec = self.mapping(f"{key}.sla", spec, fix)
+        unknown = sorted(set(spec) - {"priority", "first_response", "resolution"})
+        if unknown:
+            self.fail(f"{key}.sla.{unknown[0]}", "is not an SLA setting", fix)
+        priority = spec.get("priority")
+        if priority is not None and priority not in PRIORITIES:
+            self.fail(f"{key}.sla.priority", f"is {priority!r}", "set one of P1, P2, P3, P4.")
+        targets = {}
+        for target in ("first_response", "resolution"):
+            hours = spec.get(target)
+            if hours is None:
+                continue
+            if not isinstance(hours, (int, float)) or isinstance(hours, bool) or not 0 < hours <= 1000:
+                self.fail(f"{key}.sla.{target}", f"is {hours!r}", "set a positive number of business hours (e.g. 4 or 0.5).")
+            targets[target] = float(hours)
+        if len(targets) == 2 and targets["first_response"] > targets["resolution"]:
+            self.fail(f"{key}.sla.first_response", "is longer than the resolution target", "make first_response ≤ resolution.")
+        return priority, targets
+
+    def _item_fields(self, key: str, spec) -> tuple[ItemField, ...]:
+        """Read an item's form fields (optional): id → {label, type, required, help, and the type's bounds}."""
+        fix = ("write `fields: {<id>: {label: …, type: " + "|".join(FIELD_TYPES) + ", required: true}}`; "
+               "a choice lists `options: {<id>: <label>}`.")
+        if spec is None:
+            return ()
+        spec = self.mapping(f"{key}.fields", spec, fix)
+        if len(spec) > FIELDS_PER_ITEM:
+            self.fail(f"{key}.fields", f"has {len(spec)} fields", f"keep at most {FIELDS_PER_ITEM}: ask the rest in the description.")
+        bounds = {"text": {"max_length"}, "textarea": {"max_length"}, "email": set(), "choice": {"options"},
+                  "number": {"min", "max"}, "date": {"min_days"}}
+        fields = []
+        for fid, fspec in spec.items():
+            fkey = f"{key}.fields.{fid}"
+            if not isinstance(fid, str) or not _FIELD_ID.match(fid) or len(fid) > 40:
+                self.fail(fkey, "is not a usable field id", "use lowercase letters, digits and _ (at most 40), e.g. date_besoin.")
+            fspec = self.mapping(fkey, fspec, fix)
+            kind = fspec.get("type")
+            if kind not in FIELD_TYPES:
+                self.fail(f"{fkey}.type", f"is {kind!r}", "set one of: " + ", ".join(FIELD_TYPES) + ".")
+            unknown = sorted(set(fspec) - {"label", "type", "required", "help"} - bounds[kind])
+            if unknown:
+                allowed = ", ".join(sorted({"label", "type", "required", "help"} | bounds[kind]))
+                self.fail(f"{fkey}.{unknown[0]}", f"is not a setting of a {kind} field", f"use only: {allowed}.")
+            if not isinstance(fspec.get("label"), str) or not fspec["label"].strip():
+                self.fail(f"{fkey}.label", "is missing", "give the field a French label, as employees read it.")
+            required = fspec.get("required", False)
+            if not isinstance(required, bool):
+                self.fail(f"{fkey}.required", f"is {required!r}", "write true or false.")
+            hint = fspec.get("help", "")
+            if not isinstance(hint, str):
+                self.fail(f"{fkey}.help", f"is {hint!r}", "write the hint as text.")
+            options = {}
+            if kind == "choice":
+                options = self.mapping(f"{fkey}.options", fspec.get("options"), "list `options: {<id>: <label>}`.")
+                for oid, label in options.items():
+                    if not isinstance(oid, str) or not _FIELD_ID.match(oid.replace("-", "_")) or not isinstance(label, str) \
+                            or not label.strip():
+                        self.fail(f"{fkey}.options.{oid}", "must map an option id to a non-empty label",
+                                  "write `<id>: <label>` with a lowercase id, e.g. `lecture: Lecture seule`.")
+            max_length = None
+            if kind in TEXT_MAX:
+                max_length = fspec.get("max_length", TEXT_MAX[kind])
+                if not isinstance(max_length, int) or isinstance(max_length, bool) or not 1 <= max_length <= 10_000:
+                    self.fail(f"{fkey}.max_length", f"is {max_length!r}", "set a whole number of characters between 1 and 10000.")
+            minimum, maximum = fspec.get("min"), fspec.get("max")
+            for name, value in (("min", minimum), ("max", maximum)):
+                if value is not None and (not isinstance(value, int) or isinstance(value, bool) or abs(value) > 10**9):
+                    self.fail(f"{fkey}.{name}", f"is {value!r}", "set a whole number (number fields take whole numbers).")
+            if minimum is not None and maximum is not None and minimum > maximum:
+                self.fail(f"{fkey}.min", "is above max", "make min ≤ max.")
+            min_days = fspec.get("min_days")
+            if min_days is not None and (not isinstance(min_days, int) or isinstance(min_days, bool)
+                                         or not 0 <= min_days <= 365):
+                self.fail(f"{fkey}.min_days", f"is {min_days!r}",
+                          "set how many days from today the earliest date is (0 = today, at most 365).")
+            fields.append(ItemField(fid, fspec["label"].strip(), kind, required, hint.strip(), dict(options),
+                                    max_length, minimum, maximum, min_days))
+        return tuple(fields)
 
     def _sla(self) -> tuple[dict[str, dict[str, float]], float]:
         fix = "write `P1: {first_response: <hours>, resolution: <hours>}` for P1..P4 (business hours)."

@@ -15,14 +15,14 @@ RUNNING = ("new", "in_progress")  # the clock ticks only in these states
 PAUSED = ("waiting", "awaiting_approval", "resolved")
 
 
-def _targets(policies: Policies, priority: str) -> tuple[float, float]:
-    row = policies.sla[priority]
+def _targets(policies: Policies, ticket: Ticket) -> tuple[float, float]:
+    row = policies.targets(ticket.priority, ticket.catalogue_item)  # a catalogue item may set its own
     return row["first_response"] * 3600, row["resolution"] * 3600
 
 
 def compute_dues(ticket: Ticket, policies: Policies, cal: BusinessCalendar) -> None:
     """Set the due instants from creation, the priority's targets and the business time spent paused."""
-    first, resolution = _targets(policies, ticket.priority)
+    first, resolution = _targets(policies, ticket)
     ticket.first_response_due = cal.add_business_seconds(ticket.created_at, first)
     ticket.resolution_due = cal.add_business_seconds(ticket.created_at, resolution + ticket.paused_seconds)
     ticket.resolution_at_risk = cal.add_business_seconds(
@@ -47,7 +47,7 @@ def resume(ticket: Ticket, now: datetime, policies: Policies, cal: BusinessCalen
 
 def sla_view(ticket: Ticket, now: datetime, policies: Policies, cal: BusinessCalendar) -> dict:
     """Return the clocks as shown on a ticket: due instants, paused, breached and at-risk flags."""
-    first_target, resolution_target = _targets(policies, ticket.priority)
+    first_target, resolution_target = _targets(policies, ticket)
     met = ticket.first_response_at
     fr_due = ticket.first_response_due
     fr_breached = fr_due is not None and (met or now) > fr_due

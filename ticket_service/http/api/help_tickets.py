@@ -25,7 +25,7 @@ def expected_response(ticket_id: int):
     ticket = load_ticket(db, ctx, user, ticket_id)
     if ticket.requester_id != user.id and not is_staff(user):  # an approver sees the request, not its clock
         raise not_found()
-    target = ctx.policies.sla[ticket.priority]
+    target = ctx.policies.targets(ticket.priority, ticket.catalogue_item)
     return jsonify(ticket_id=ticket.id, priority=ticket.priority, status=ticket.status,
                    first_response_due=iso(ticket.first_response_due), resolution_due=iso(ticket.resolution_due),
                    business_hours={"first_response": target["first_response"], "resolution": target["resolution"]})
