@@ -195,7 +195,8 @@ def test_approver_sees_only_the_requests_they_decide(app, api, world):
     assert approver.get(f"/api/v1/tickets/{world['access']}").status_code == 200
     assert approver.get(f"/api/v1/tickets/{world['ticket']}").status_code == 404
     body = approver.get(f"/api/v1/tickets/{world['access']}").get_json()
-    assert set(body) == {"id", "title", "description", "type", "catalogue_item", "status", "created_at", "requester"}
+    assert set(body) == {"id", "title", "description", "type", "catalogue_item", "item_fields", "status", "created_at",
+                         "requester"}  # the item's answers are what the approver decides on
     assert approver.get(f"/api/v1/tickets/{world['access']}/comments").status_code == 200
     assert approver.post(f"/api/v1/tickets/{world['access']}/comments", json={"body": "ok"}).status_code in (403, 409)
 

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ticket_service.domain import sla
+from ticket_service.domain import catalogue, sla
 from ticket_service.domain.context import Context
-from ticket_service.domain.errors import Conflict, Forbidden, invalid, not_found
+from ticket_service.domain.errors import Conflict, Forbidden, Invalid, invalid, not_found
 from ticket_service.domain.events import (
     ArticleLinked, AttachmentAdded, CommentAdded, IncidentJoined, IncidentPublished, SatisfactionRated, TicketCreated,
     TicketMerged, TicketsLinked, TicketUpdated, emit,
@@ -31,24 +31,29 @@ def create_ticket(db: Session, ctx: Context, requester: Person, data: dict, now:
     """Create a ticket with its computed priority, queue and SLA clocks; access requests await approval."""
     now = now or utcnow()
     policies = ctx.policies
-    kind = data.get("type", "incident")
+    item, kind = catalogue.item_for(policies, data)
     errors = {}
     if not fits(data.get("title"), TITLE):
         errors["title"] = f"{TITLE[0]} à {TITLE[1]} caractères"
     if not fits(data.get("description"), DESCRIPTION):
         errors["description"] = f"{DESCRIPTION[0]} à {DESCRIPTION[1]} caractères"
+    answers = None
+    if item is not None:  # every field at fault is named at once, with the title's and the description's
+        try:
+            answers = catalogue.check_answers(item, data.get("item_fields"), catalogue.today_for(policies, now))
+        except Invalid as exc:
+            errors.update(exc.fields)
     if errors:
         raise invalid("Certains champs sont invalides.", errors)
-    if kind == "access_request" and not data.get("catalogue_item"):
-        raise invalid("Choisissez l'accès demandé.", {"catalogue_item": "obligatoire pour une demande d'accès"})
-    if kind != "access_request" and data.get("catalogue_item"):
-        raise invalid("Seule une demande d'accès vise un élément du catalogue.",
-                      {"catalogue_item": "réservé aux demandes d'accès"})
     impact, urgency = data.get("impact", "low"), data.get("urgency", "medium")
+    # An item may fix its priority (a new screen is never urgent); otherwise the impact × urgency matrix decides.
+    priority = item.priority if item is not None and item.priority else policies.priority(impact, urgency)
+    category = data.get("category") or (item.category if item is not None else None)
     ticket = Ticket(
         requester_id=requester.id, title=data["title"].strip(), description=data["description"].strip(), type=kind,
-        category=data.get("category"), catalogue_item=data.get("catalogue_item"), impact=impact, urgency=urgency,
-        priority=policies.priority(impact, urgency), status="awaiting_approval" if kind == "access_request" else "new",
+        category=category, catalogue_item=item.id if item is not None else None, item_fields=answers or None,
+        impact=impact, urgency=urgency,
+        priority=priority, status="awaiting_approval" if kind == "access_request" else "new",
         level="N1", group=policies.default_group, help_session_id=data.get("help_session_id"),
         created_at=now, updated_at=now, paused_seconds=0.0,
     )

@@ -14,8 +14,8 @@ from ticket_service.store.models import (
     Approval, ArticleLink, Attachment, Comment, Person, Ticket, TicketEvent, TicketLink, utcnow,
 )
 
-EMPLOYEE_FIELDS = ("id", "title", "description", "type", "category", "catalogue_item", "impact", "urgency", "priority",
-                   "status", "level", "created_at", "updated_at", "resolved_at", "closed_at", "resolution_note",
+EMPLOYEE_FIELDS = ("id", "title", "description", "type", "category", "catalogue_item", "item_fields", "impact", "urgency",
+                   "priority", "status", "level", "created_at", "updated_at", "resolved_at", "closed_at", "resolution_note",
                    "satisfaction_rating", "satisfaction_comment")
 STAFF_FIELDS = EMPLOYEE_FIELDS + ("group", "assignee_id", "requester_id", "help_session_id", "first_response_at",
                                   "kb_gap", "escalation_count", "reopen_count", "first_contact_resolution",
@@ -36,7 +36,8 @@ def ticket_json(db: Session, ctx: Context, viewer: Person, ticket: Ticket, now: 
         data["assignee"] = person_brief(db.get(Person, ticket.assignee_id)) if ticket.assignee_id else None
         data["sla"] = sla_view(ticket, now or utcnow(), ctx.policies, ctx.calendar)
     elif ticket.requester_id != viewer.id:  # an approver deciding: the request, not the person's history
-        data = {k: data[k] for k in ("id", "title", "description", "type", "catalogue_item", "status", "created_at")}
+        data = {k: data[k] for k in ("id", "title", "description", "type", "catalogue_item", "item_fields", "status",
+                                     "created_at")}
         data["requester"] = person_brief(db.get(Person, ticket.requester_id))
     return data
 

@@ -22,7 +22,10 @@ def create_fields(staff: bool) -> dict[str, Field]:
         "category": Field("enum", choices=policy_choices("categories"), nullable=True),
         "impact": Field("enum", choices=policy_choices("impact")),
         "urgency": Field("enum", choices=policy_choices("urgency")),
-        "catalogue_item": Field("enum", choices=lambda: list(get_ctx().policies.catalogue), nullable=True),
+        "catalogue_item": Field("enum", choices=lambda: list(get_ctx().policies.catalogue), nullable=True,
+                                description="The catalogue item asked for (service and access requests)."),
+        "item_fields": Field("answers", max_len=10_000, nullable=True,
+                             description="Answers to the item's fields (field id → value), checked against its specs."),
         "help_session_id": Field("str", min_len=1, max_len=64, nullable=True),
     }
     if staff:

@@ -9,6 +9,7 @@ from typing import Callable, Iterable
 
 from flask import current_app, request
 
+from ticket_service.domain.policies import FIELDS_PER_ITEM as ANSWERS_MAX  # each answer is checked by the domain
 from ticket_service.http.errors import ApiError
 
 MAX_DEPTH = 16
@@ -26,7 +27,7 @@ def parse_id(raw: str | None) -> int | None:
 class Field:
     """One accepted input field: its JSON type and constraints."""
 
-    kind: str  # str | int | bool | enum | ids | strs
+    kind: str  # str | int | bool | enum | ids | strs | answers (an object of short scalar values)
     required: bool = False
     min_len: int = 0
     max_len: int = 10_000
@@ -56,6 +57,10 @@ class Field:
             base = {"type": "boolean"}
         elif self.kind == "ids":
             base = {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_INT}, "maxItems": 50}
+        elif self.kind == "answers":
+            base = {"type": "object", "maxProperties": ANSWERS_MAX, "propertyNames": {"maxLength": 40},
+                    "additionalProperties": {"anyOf": [{"type": "string", "maxLength": self.max_len},
+                                                       {"type": "number"}, {"type": "null"}]}}
         else:  # strs
             base = {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 120}, "maxItems": 20}
         if self.nullable:
@@ -185,6 +190,11 @@ def _field_problem(field: Field, value) -> str | None:
         if not isinstance(value, list) or len(value) > 50 or not all(
                 isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_INT for v in value):
             return "liste d'identifiants (entiers) attendue"
+    elif field.kind == "answers":
+        if not isinstance(value, dict) or len(value) > ANSWERS_MAX or not all(
+                len(k) <= 40 and (v is None or isinstance(v, (int, float, str)) and not isinstance(v, bool))
+                and not (isinstance(v, str) and len(v) > field.max_len) for k, v in value.items()):
+            return f"objet attendu : au plus {ANSWERS_MAX} champs, chacun un texte, un nombre ou null"
     elif field.kind == "strs":
         if not isinstance(value, list) or len(value) > 20 or not all(
                 isinstance(v, str) and 0 < len(v) <= 120 for v in value):

@@ -7,6 +7,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ticket_service.actions import people
 from ticket_service.auth.identity import authenticate, sign_in
+from ticket_service.domain.policies import CatalogueItem
 from ticket_service.http.api import bp
 from ticket_service.http.api.common import doc, env
 from ticket_service.http.serializers import person_json
@@ -53,12 +54,23 @@ def me():
 
 
 @bp.get("/policies")
-@doc("Return what forms need from helpdesk.yml: types, categories, scales, catalogue, matrix.")
+@doc("Return what forms need from helpdesk.yml: types, categories, scales, matrix, and the service catalogue with each "
+     "item's fields (open to anyone: the request form shows the catalogue before sign-in; approvers are not listed).")
 def policies_show():
     db, ctx, user = env()
     p = ctx.policies
     return jsonify(
         request_types=p.request_types, categories=p.categories, impact=p.impact, urgency=p.urgency,
         priority_matrix=p.priority_matrix, satisfaction_enabled=p.satisfaction_enabled,
-        access_catalogue={cid: {"name": item.name, "quorum": item.quorum} for cid, item in p.catalogue.items()},
+        timezone=p.organisation.timezone, catalogue=[catalogue_item_json(item) for item in p.catalogue.values()],
     )
+
+
+def catalogue_item_json(item: CatalogueItem) -> dict:
+    """Return a catalogue item as the form shows it: its words, type, category, quorum and typed fields."""
+    return {"id": item.id, "label": item.label, "description": item.description, "category": item.category,
+            "type": item.type, "quorum": item.quorum, "priority": item.priority,
+            "fields": [{"id": f.id, "label": f.label, "type": f.type, "required": f.required, "help": f.help,
+                        "options": [{"id": k, "label": v} for k, v in f.options.items()],
+                        "max_length": f.max_length, "min": f.minimum, "max": f.maximum, "min_days": f.min_days}
+                       for f in item.fields]}
