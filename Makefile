@@ -48,7 +48,7 @@ $(SITE): $(INSTALLED) $(SITE_SOURCES)
 ## lock: re-pin every dependency after editing pyproject.toml
 lock: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --no-emit-index-url --no-emit-find-links --strip-extras \
+	$(BIN)/pip-compile --quiet --no-emit-index-url --no-emit-find-links --strip-extras --generate-hashes \
 		--extra test --extra bench -o requirements.lock pyproject.toml
 
 clean:

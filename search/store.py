@@ -6,7 +6,8 @@ Layout of the artifact directory::
     docs.json        per article: id, title, path, category, audience, lang, symptoms, text
     vocabulary.json  the analysed terms (column order of the matrices)
     arrays.npz       per-field term counts, TF-IDF rows and idf (words, char n-grams), char
-                     n-gram rows of each title / symptom line, term counts of each passage
+                     n-gram rows of each title / symptom line, term counts of each passage, and the
+                     encoder's passage vectors (float32) with the first passage of each article
     history.jsonl    past (request -> article ids) pairs with their reviewed state
 
 The whoosh searcher (small KBs) is rebuilt in RAM from the stored counts on load, because
@@ -30,7 +31,7 @@ from .errors import IndexNotReady, SearchError
 from .fields import FIELDS, Options
 from .history import HISTORY_FILE, read_history, write_history
 
-FORMAT = "guichet-suggest/5"
+FORMAT = "guichet-suggest/6"
 MANIFEST = "manifest.json"
 
 
@@ -75,6 +76,8 @@ def save_index(index, directory: Path | str) -> Path:
         arrays["lines.starts"] = parts.lines.starts
         _put(arrays, "passages", parts.passages.counts)
         arrays["passages.starts"] = parts.passages.starts
+        if index.semantic is not None:
+            arrays["semantic.vectors"], arrays["semantic.starts"] = index.semantic.vectors, index.semantic.starts
         np.savez(tmp / "arrays.npz", **arrays)
         docs = [vars(d) for d in index.docs]
         (tmp / "docs.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
@@ -83,6 +86,7 @@ def save_index(index, directory: Path | str) -> Path:
         write_history(tmp / HISTORY_FILE, index.all_history)
         manifest = {"format": FORMAT, "articles": len(index.docs), "terms": len(parts.vocabulary),
                     "languages": index.languages, "options": index.options.to_json(),
+                    "encoder": index.semantic.model if index.semantic is not None else None,
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         old = None
@@ -118,11 +122,13 @@ def read_manifest(directory: Path | str) -> dict:
     return manifest
 
 
-def load_index(directory: Path | str):
+def load_index(directory: Path | str, encoder=None):
     """Load an artifact written by ``save_index``.
 
     Args:
         directory: the artifact folder.
+        encoder: the semantic encoder to answer with (default: the process's); its vectors count only when
+            the artifact was built with the same model, otherwise the index answers with the lexical signals.
 
     Returns:
         A ready ``SuggestionIndex`` (with the reviewed pairs of its ``history.jsonl``).
@@ -131,8 +137,10 @@ def load_index(directory: Path | str):
         IndexNotReady: when the folder holds no (complete) artifact.
         StaleIndex: when the artifact has another format version.
     """
+    from .encoder import default_encoder
     from .index import Doc, SuggestionIndex
     from .passages import PassageSignal
+    from .semantic import SemanticSignal
     from .signals import LineSignal, Parts
     from .vectors import TfidfSignal
 
@@ -145,6 +153,9 @@ def load_index(directory: Path | str):
             char = TfidfSignal(_get(arrays, "char"), arrays["char.idf"])
             lines = LineSignal(_get(arrays, "lines"), arrays["lines.starts"], arrays["char.idf"])
             passages = PassageSignal(_get(arrays, "passages"), arrays["passages.starts"])
+            semantic = None
+            if "semantic.vectors" in arrays and manifest.get("encoder"):
+                semantic = SemanticSignal(arrays["semantic.vectors"], arrays["semantic.starts"], manifest["encoder"])
         docs = [Doc(**d) for d in json.loads((directory / "docs.json").read_text(encoding="utf-8"))]
         vocabulary = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
         history_path = directory / HISTORY_FILE
@@ -154,7 +165,9 @@ def load_index(directory: Path | str):
     options = Options.from_json(manifest.get("options", {}))
     parts = Parts(vocabulary, field_tf, word, char, options)
     parts.lines, parts.passages = lines, passages
-    return SuggestionIndex(docs, parts, options, history)
+    if semantic is not None and encoder is None:
+        encoder = default_encoder()
+    return SuggestionIndex(docs, parts, options, history, semantic, encoder)
 
 
 def load_or_build(directory: Path | str, kb_dir: Path | str, *, lenient: bool = False):

