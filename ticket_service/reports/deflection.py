@@ -99,6 +99,7 @@ class Presentation:
 
     @property
     def zone_name(self) -> str:
+        """Return the time zone's name as helpdesk.yml writes it (« Europe/Paris »)."""
         return getattr(self.zone, "key", None) or str(self.zone)
 
     @property
