@@ -6,8 +6,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ticket_service.actions.unit import commit
+from ticket_service.domain import people as rules
 from ticket_service.domain.errors import Conflict, NotFound, invalid
-from ticket_service.domain.vocabulary import ROLES
 from ticket_service.store.models import ApiToken, Person
 
 
@@ -20,30 +20,48 @@ def find_by_email(db: Session, email: str, *, active_only: bool = False) -> Pers
 
 
 def create_person(db: Session, email: str, name: str, role: str, password_hash: str | None,
-                  site: str | None = None) -> Person:
+                  site: str | None = None, department: str | None = None) -> Person:
     """Create a local account (levels and groups come from helpdesk.yml, not from the account)."""
     email = email.strip().lower()
-    if role not in ROLES:
-        raise invalid("Rôle inconnu.", {"role": ", ".join(ROLES)})
-    if "@" not in email or not name.strip():
+    rules.check_role(role)
+    site, department = rules.clean_place(site, "site"), rules.clean_place(department, "department")
+    if "@" not in email or not name.strip() or len(email) > 254 or len(name) > 200:
         raise invalid("Adresse ou nom invalide.", {"email": "adresse e-mail", "name": "obligatoire"})
     if find_by_email(db, email) is not None:
         raise Conflict("already_exists", f"{email} existe déjà : désactivez le compte plutôt que d'en créer un autre.")
-    person = Person(email=email, name=name.strip(), role=role, site=site, active=True, session_epoch=0,
-                    password_hash=password_hash)
+    person = Person(email=email, name=name.strip(), role=role, site=site, department=department, active=True,
+                    session_epoch=0, password_hash=password_hash)
     db.add(person)
     commit(db)
     return person
 
 
-def disable_person(db: Session, email: str) -> Person:
-    """Disable an account and end all its sessions and API tokens at once."""
+def disable_person(db: Session, email: str, actor: Person | None = None) -> Person:
+    """Disable an account and end all its sessions and API tokens at once (an administrator never disables
+    their own account, nor the last active administrator)."""
     person = find_by_email(db, email)
     if person is None:
         raise NotFound("not_found", f"Aucun compte {email} : vérifiez l'adresse dans l'annuaire.")
+    if actor is not None:
+        rules.check_deactivation(db, actor, person)
     person.active = False
     person.session_epoch += 1
     db.execute(update(ApiToken).where(ApiToken.person_id == person.id).values(revoked=True))
+    commit(db)
+    return person
+
+
+def update_person(db: Session, actor: Person, person_id: int, *, role: str, department: str | None,
+                  site: str | None) -> Person:
+    """Change a person's role, department and site; a changed role ends their sessions (they sign in again)."""
+    person = db.get(Person, person_id)
+    if person is None:
+        raise NotFound("not_found", "Compte introuvable.")
+    rules.check_change_of_role(db, actor, person, role)
+    person.department, person.site = rules.clean_place(department, "department"), rules.clean_place(site, "site")
+    if person.role != role:
+        person.role = role
+        person.session_epoch += 1
     commit(db)
     return person
 

@@ -31,6 +31,12 @@ PEOPLE = [  # (email, name, role, site)
     (f"marc.dubois{D}", "Marc Dubois", "approver", "Lyon"),
     (f"nadia.chevalier{D}", "Nadia Chevalier", "admin", "Lyon"),
 ]
+DEPARTMENTS = {  # e-mail local part → service, shown on /admin
+    "claire.rousseau": "Comptabilité", "lucas.petit": "Bureau d'études", "emma.lefebvre": "Bureau d'études",
+    "hugo.moreau": "Comptabilité", "lea.garnier": "Agence de Grenoble", "antoine.roux": "Agence de Grenoble",
+    "julie.martin": "Informatique", "karim.benali": "Informatique", "thomas.girard": "Informatique",
+    "sophie.ferrand": "Direction", "marc.dubois": "Direction", "nadia.chevalier": "Informatique",
+}
 
 # Each ticket: requester, days ago, fields, then steps as (hours after creation, actor, action, arguments).
 TICKETS = [
@@ -106,7 +112,8 @@ def ensure_people(db: Session, password: str, method: str = "scrypt") -> dict[st
     for email, name, role, site in PEOPLE:
         person = db.scalar(select(Person).where(Person.email == email))
         if person is None:
-            person = Person(email=email, name=name, role=role, site=site, active=True, session_epoch=0,
+            person = Person(email=email, name=name, role=role, site=site, department=DEPARTMENTS.get(email.split("@")[0]),
+                            active=True, session_epoch=0,
                             password_hash=generate_password_hash(password, method=method))
             db.add(person)
         people[email.split("@")[0] if email.endswith(D) else "alpes"] = person
