@@ -10,8 +10,8 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.nav import Section
 
 from search import (
-    HISTORY_FILE, Article, ArticleError, ConfigError, SearchError, build_index, check_kb, load_kb_config, read_history,
-    save_index,
+    HISTORY_FILE, Article, ArticleError, ConfigError, SearchError, build_index, check_kb, load_helpdesk_config,
+    read_history, save_index,
 )
 from search.articles import article_from_file, is_page
 
@@ -25,15 +25,18 @@ class KnowledgeBasePlugin(BasePlugin[KnowledgeBaseConfig]):
     """Validate the KB, publish only employee articles, and emit the id → URL manifest."""
 
     def on_config(self, config):
-        """Load the KB settings of helpdesk.yml."""
+        """Load the KB settings of helpdesk.yml; give the templates the organisation's time zone."""
         if not self.config.enabled:
             return config
         self.base_dir = Path(config.config_file_path).parent
         self.docs_dir = Path(config.docs_dir)
         try:
-            self.kb_config = load_kb_config(self.base_dir / self.config.helpdesk_config)
+            helpdesk = load_helpdesk_config(self.base_dir / self.config.helpdesk_config)
         except (ConfigError, OSError) as exc:
             raise PluginError(f"guichet-kb: {exc}") from None
+        self.kb_config = helpdesk.kb
+        # The banner dates incidents in this zone, whatever the visitor's own (main.html, guichet-pages.js).
+        config.extra["guichet_timezone"] = helpdesk.organisation.timezone
         self.articles: list[Article] = []
         self.urls: dict[str, str] = {}
         return config
