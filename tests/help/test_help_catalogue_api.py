@@ -140,3 +140,20 @@ def test_an_item_of_its_own_targets_promises_its_first_response(api):
     assert response.status_code == 201, response.get_json()
     promise = api("employee_a").get(f"/api/v1/tickets/{response.get_json()['id']}/expected-response").get_json()
     assert promise["business_hours"] == {"first_response": 2.0, "resolution": 16.0}
+
+
+def test_the_desk_and_the_portal_show_the_answers_with_their_labels(app, api):
+    from tshelpers import Browser
+
+    ticket = request_item(api("employee_a"), "installation-logiciel", {**SOFTWARE, "postes": 12, "date_besoin": "2025-12-10"},
+                          title="QGIS pour le bureau d'études").get_json()
+    for role, path in (("n1", f"/desk/tickets/{ticket['id']}"), ("employee_a", f"/mes-demandes/{ticket['id']}")):
+        page = Browser(app, role).get(path).text
+        answers = page.split('id="item-fields"')[1].split("</section>")[0]
+        assert "<h2>Installer un logiciel absent du Portail d&#39;entreprise</h2>" in answers, role
+        assert "<dt>Le logiciel est-il payant ?</dt><dd>Non, il est gratuit</dd>" in answers  # the option's label
+        assert "<dt>Nombre de postes</dt><dd>12</dd>" in answers and "<dt>Pour quand ?</dt><dd>10 décembre 2025</dd>" in answers
+        assert answers.index("Nom exact du logiciel") < answers.index("Usage professionnel") < answers.index("Pour quand")
+    assert "Demande de service · Installer un logiciel" in Browser(app, "n1").get(f"/desk/tickets/{ticket['id']}").text
+    plain = api("employee_a").post("/api/v1/tickets", json={"title": "Souris", "description": "Elle ne répond plus."})
+    assert 'id="item-fields"' not in Browser(app, "n1").get(f"/desk/tickets/{plain.get_json()['id']}").text
