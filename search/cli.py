@@ -133,6 +133,14 @@ def query(source: Path, text: str, audience: str, lang: str | None, k: int, leni
             click.echo(f"   {marked}")
 
 
+def warn_unknown(queries_path: Path, kb_dir: Path, missing: list[str]) -> None:
+    """Warn on stderr about relevant ids that are not articles of the KB (a wrong folder, a renamed article)."""
+    if missing:  # they can never be found: every metric would be silently low
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        click.echo(f"Warning: {queries_path}: {len(missing)} relevant id(s) are not articles of {kb_dir}: "
+                   f"{shown}", err=True)
+
+
 @main.command(name="eval")
 @click.option("--kb", "kb_dir", required=True,
               type=click.Path(exists=True, file_okay=False, path_type=Path), help="KB or corpus folder.")
@@ -155,11 +163,7 @@ def eval_command(kb_dir: Path, queries_path: Path, history_path: Path | None, as
         start = time.perf_counter()
         index = open_index(kb_dir, lenient, history_path)
         build_s = time.perf_counter() - start
-        missing = unknown_articles(index, queries)
-        if missing:  # they can never be found: every metric would be silently low
-            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-            click.echo(f"Warning: {queries_path}: {len(missing)} relevant id(s) are not articles of {kb_dir}: "
-                       f"{shown}", err=True)
+        warn_unknown(queries_path, kb_dir, unknown_articles(index, queries))
         report = evaluate(index, queries, build_s=build_s)
     except SearchError as exc:
         raise click.ClickException(str(exc)) from None
@@ -169,3 +173,39 @@ def eval_command(kb_dir: Path, queries_path: Path, history_path: Path | None, as
         return
     for name, value in report.items():
         click.echo(f"{name:24} {value}")
+
+
+@main.command(name="compare")
+@click.option("--base", "base_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The KB before the change (the base revision's kb/).")
+@click.option("--kb", "kb_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The changed KB.")
+@click.option("--queries", "queries_paths", required=True, multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Query lines (JSONL); repeatable.")
+@click.option("--floors", "floors_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Limits per query file name (JSON), checked on the changed KB.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def compare_command(base_dir: Path, kb_dir: Path, queries_paths: tuple[Path, ...], floors_path: Path | None,
+                    as_json: bool):
+    """Compare the suggestions of KB_DIR with those of its base; exit 1 when a floor is broken."""
+    import json
+
+    from .compare import format_report, run_compare
+
+    try:
+        report = run_compare(base_dir, kb_dir, list(queries_paths), floors_path)
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not report["semantic"]:
+        from .encoder import unavailable_reason
+
+        click.echo(f"note: lexical signals only ({unavailable_reason() or 'no encoder'})", err=True)
+    for path in queries_paths:
+        warn_unknown(path, kb_dir, report["queries"][path.name]["unknown_relevant"])
+    for name in report["floors"]["unused"]:
+        click.echo(f"Warning: {floors_path}: floors for {name}, but no --queries file of that name", err=True)
+    click.echo(json.dumps(report, ensure_ascii=False) if as_json else "\n".join(format_report(report)))
+    if report["floors"]["broken"]:
+        for message in report["floors"]["broken"]:
+            click.echo(f"Error: floor broken on {kb_dir}: {message}", err=True)
+        raise SystemExit(1)
