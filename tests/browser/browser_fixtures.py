@@ -27,3 +27,25 @@ def browser(chromium):
 @pytest.fixture(scope="module")
 def staff(service) -> Staff:
     return Staff(service)
+
+
+def open_tab(browser, service, viewport=None):
+    """Return (context, French page on the service, JavaScript errors seen) — ``viewport`` None: Playwright's."""
+    options = {"base_url": service, "locale": "fr-FR"}
+    if viewport is not None:
+        options["viewport"] = viewport
+    context = browser.new_context(**options)
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    errors = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    return context, tab, errors
+
+
+@pytest.fixture
+def page(request, browser, service):
+    """A page in French (the module's ``VIEWPORT`` if it sets one) that fails the test on any JavaScript error."""
+    context, tab, errors = open_tab(browser, service, getattr(request.module, "VIEWPORT", None))
+    yield tab
+    context.close()
+    assert errors == [], f"JavaScript errors: {errors}"

@@ -6,24 +6,12 @@ import re
 
 import pytest
 
-from browser_fixtures import browser, service, staff  # noqa: F401  (fixtures)
+from browser_fixtures import browser, page, service, staff  # noqa: F401  (fixtures)
 from browser_helpers import DEMO_PASSWORD, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HELP = "/demander-de-l-aide/"
 CLAIRE, LUCAS = "claire.rousseau@ferrand-associes.fr", "lucas.petit@ferrand-associes.fr"
-
-
-@pytest.fixture
-def page(browser, service):
-    context = browser.new_context(base_url=service, locale="fr-FR")
-    tab = context.new_page()
-    tab.set_default_timeout(15_000)
-    errors = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield tab
-    context.close()
-    assert errors == [], f"JavaScript errors: {errors}"
 
 
 def sign_in_inline(page, container: str, email: str) -> None:

@@ -10,35 +10,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.dates import format_date
 
-from browser_fixtures import browser, service  # noqa: F401  (fixtures)
+from browser_fixtures import browser, open_tab, page, service  # noqa: F401  (fixtures)
 from browser_helpers import DEMO_PASSWORD
 
+VIEWPORT = {"width": 1280, "height": 800}
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HELP = "/demander-de-l-aide/"
 PARIS = ZoneInfo("Europe/Paris")  # organisation.timezone of helpdesk.yml
 PHONE = {"width": 390, "height": 844}
 
 
-def new_page(browser, service, viewport=None):
-    context = browser.new_context(base_url=service, locale="fr-FR", viewport=viewport or {"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return context, page, errors
-
-
-@pytest.fixture
-def page(browser, service):
-    context, tab, errors = new_page(browser, service)
-    yield tab
-    context.close()
-    assert errors == [], f"JavaScript errors: {errors}"
-
-
 @pytest.fixture
 def phone(browser, service):
-    context, tab, errors = new_page(browser, service, PHONE)
+    context, tab, errors = open_tab(browser, service, PHONE)
     yield tab
     context.close()
     assert errors == [], f"JavaScript errors: {errors}"

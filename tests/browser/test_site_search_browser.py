@@ -10,8 +10,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from browser_fixtures import browser, service  # noqa: F401  (fixtures)
+from browser_fixtures import browser, page, service  # noqa: F401  (fixtures)
 
+VIEWPORT = {"width": 1280, "height": 800}
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 BOX, LIST, STATUS = "#gh-search-input", "#gh-search-results", "#gh-search-status"
 
@@ -20,18 +21,6 @@ BOX, LIST, STATUS = "#gh-search-input", "#gh-search-results", "#gh-search-status
 def manifest(built_kb_site) -> dict:
     """Article id → its manifest entry (URL, audience) from the real build."""
     return json.loads((built_kb_site / "build" / "manifest.json").read_text(encoding="utf-8"))["articles"]
-
-
-@pytest.fixture
-def page(browser, service):
-    context = browser.new_context(base_url=service, locale="fr-FR", viewport={"width": 1280, "height": 800})
-    tab = context.new_page()
-    tab.set_default_timeout(15_000)
-    errors = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield tab
-    context.close()
-    assert errors == [], f"JavaScript errors: {errors}"
 
 
 def search(page, text: str) -> list[str]:
