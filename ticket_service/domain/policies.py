@@ -37,6 +37,9 @@ class Group:
     name: str
     level: str
     members: tuple[str, ...]
+    provider: bool = False  # an outside company: its OLA is measured on its own calendar
+    calendar: tuple | None = None  # a provider's (timezone, workdays, hours, holidays_country); None: the desk's
+    ola: dict[str, float] = field(default_factory=dict)  # a provider's resolution target per priority (business hours)
 
 
 @dataclass(frozen=True)
@@ -265,11 +268,35 @@ class _Validator:
                 self.fail(f"groups.{gid}.level", f"is {spec.get('level')!r}", "set N1, N2 or N3.")
             if not isinstance(spec.get("name"), str):
                 self.fail(f"groups.{gid}.name", "is missing", "give the group a display name.")
-            groups[gid] = Group(gid, spec["name"], spec["level"], self._people(f"groups.{gid}.members", spec.get("members"), fix))
+            groups[gid] = Group(gid, spec["name"], spec["level"], self._people(f"groups.{gid}.members", spec.get("members"), fix),
+                                *self._provider(gid, spec))
         for level in LEVELS:
             if not any(g.level == level for g in groups.values()):
                 self.fail("groups", f"has no {level} group", f"add a group with `level: {level}` (escalation needs N1, N2 and N3).")
         return groups
+
+    def _provider(self, gid: str, spec: dict) -> tuple[bool, tuple | None, dict[str, float]]:
+        """Read a group's optional provider settings: ``provider: true``, its own ``calendar`` and ``ola`` targets."""
+        provider = spec.get("provider", False)
+        if not isinstance(provider, bool):
+            self.fail(f"groups.{gid}.provider", f"is {provider!r}", "write true for an outside provider, or remove it.")
+        if not provider:
+            for name in ("calendar", "ola"):
+                if name in spec:
+                    self.fail(f"groups.{gid}.{name}", "is set on a group that is not a provider",
+                              "add `provider: true`, or remove it (the desk's own calendar and SLA apply).")
+            return False, None, {}
+        calendar = None
+        if "calendar" in spec:
+            calendar = self._calendar_of(f"groups.{gid}.calendar", spec["calendar"])
+        ola = self.mapping(f"groups.{gid}.ola", spec.get("ola", {}), "write `ola: {P1: 4, P2: 8}` (business hours).",
+                           non_empty=False)
+        for prio, hours in ola.items():
+            if prio not in PRIORITIES or not isinstance(hours, (int, float)) or isinstance(hours, bool) \
+                    or not 0 < hours <= 1000:
+                self.fail(f"groups.{gid}.ola.{prio}", f"is {hours!r}",
+                          "map P1..P4 to a positive number of business hours (e.g. `P2: 8`).")
+        return True, calendar, {k: float(v) for k, v in ola.items()}
 
     def _catalogue(self, categories: dict[str, str]) -> dict[str, CatalogueItem]:
         """Read ``catalogue``: what employees may ask for, each item with its type, fields and (access) approvers."""
@@ -418,27 +445,30 @@ class _Validator:
         return sla, float(ratio)
 
     def _calendar(self):
+        return self._calendar_of("calendar", self.data.get("calendar"))
+
+    def _calendar_of(self, key: str, spec):
         fix = "write `calendar: {days: [mon, …], hours: [\"08:30\", \"18:00\"], holidays_country: FR}`."
-        spec = self.mapping("calendar", self.data.get("calendar"), fix)
+        spec = self.mapping(key, spec, fix)
         # The desk works in the organisation's zone unless it says otherwise (a provider abroad, say).
         tz = spec.get("timezone", self.config.organisation.timezone)
         if not valid_timezone(tz):
-            self.fail("calendar.timezone", f"is {tz!r}, not an IANA time zone",
+            self.fail(f"{key}.timezone", f"is {tz!r}, not an IANA time zone",
                       "use e.g. Europe/Paris, or remove it to use organisation.timezone.")
         days = spec.get("days")
         if not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days):
-            self.fail("calendar.days", f"is {days!r}", "list weekdays among " + ", ".join(WEEKDAYS) + ".")
+            self.fail(f"{key}.days", f"is {days!r}", "list weekdays among " + ", ".join(WEEKDAYS) + ".")
         hours = spec.get("hours")
         if not isinstance(hours, list) or len(hours) != 2 or not all(isinstance(h, str) and _HOUR.match(h) for h in hours):
-            self.fail("calendar.hours", f"is {hours!r}", 'write two "HH:MM" strings, e.g. ["08:30", "18:00"].')
+            self.fail(f"{key}.hours", f"is {hours!r}", 'write two "HH:MM" strings, e.g. ["08:30", "18:00"].')
         start, end = (tuple(int(x) for x in h.split(":")) for h in hours)
         if start >= end:
-            self.fail("calendar.hours", "ends before it starts", "put the opening time first.")
+            self.fail(f"{key}.hours", "ends before it starts", "put the opening time first.")
         country = spec.get("holidays_country", "FR")
         try:
             import holidays
 
             holidays.country_holidays(country)
         except (NotImplementedError, KeyError, AttributeError):
-            self.fail("calendar.holidays_country", f"is {country!r}", "use an ISO country code the `holidays` package knows, e.g. FR.")
+            self.fail(f"{key}.holidays_country", f"is {country!r}", "use an ISO country code the `holidays` package knows, e.g. FR.")
         return tz, tuple(sorted(WEEKDAYS.index(d) for d in set(days))), (start, end), country
