@@ -104,9 +104,9 @@ class Progress:
         line = f"embedding {self.done}/{self.total} {self.what}, about {_duration(left)} left"
         if self.tty:
             self.stream.write("\r" + line + ("\n" if self.done >= self.total else ""))
-            self.stream.flush()
-        else:
-            log.info(line)
+        else:  # a CI log or a redirected build: one line every few seconds, whoever configured logging
+            self.stream.write(line + "\n")
+        self.stream.flush()
 
 
 def _duration(seconds: float) -> str:
@@ -114,14 +114,21 @@ def _duration(seconds: float) -> str:
 
 
 def embed(encode: Callable[[list[str]], np.ndarray], model: str, kind: str, texts: Sequence[str],
-          cache: EmbeddingCache | None, *, dim: int, progress: bool = True) -> np.ndarray:
-    """Return one vector per text, embedding only those the cache does not hold, with progress when slow."""
+          cache: EmbeddingCache | None, *, dim: int, progress: bool = True,
+          owners: Sequence[int] | None = None) -> np.ndarray:
+    """Return one vector per text, embedding only those the cache does not hold, with progress when slow.
+
+    ``owners`` gives the article of each text: progress then counts articles, not passages.
+    """
     keys = [text_key(model, kind, t) for t in texts]
     known = cache.get_many(keys) if cache is not None else {}
     missing = list(dict.fromkeys(k for k in keys if k not in known))
     if missing:
         by_key = {k: t for k, t in zip(keys, texts)}
-        meter = Progress(len(missing)) if progress and len(missing) > BATCH else None
+        owner_of = {k: o for k, o in zip(keys, owners)} if owners is not None else None
+        units = len({owner_of[k] for k in missing}) if owner_of else len(missing)
+        meter = Progress(units, "articles" if owner_of else "passages") if progress and len(missing) > BATCH else None
+        started: set[int] = set()
         for start in range(0, len(missing), BATCH):
             batch = missing[start:start + BATCH]
             vectors = encode([by_key[k] for k in batch])
@@ -130,7 +137,12 @@ def embed(encode: Callable[[list[str]], np.ndarray], model: str, kind: str, text
             if cache is not None:
                 cache.put_many(pairs)
             if meter is not None:
-                meter.advance(len(batch))
+                if owner_of is None:
+                    meter.advance(len(batch))
+                else:
+                    before = len(started)
+                    started.update(owner_of[k] for k in batch)
+                    meter.advance(len(started) - before)
     matrix = np.zeros((len(texts), dim), dtype=np.float32)
     for row, key in enumerate(keys):
         matrix[row] = known[key]

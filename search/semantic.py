@@ -49,11 +49,13 @@ class SemanticSignal:
     def build(cls, encoder, passages_per_article: list[list[str]], cache: EmbeddingCache | None,
               progress: bool = True) -> SemanticSignal:
         """Embed every article's passages (cached by content) and remember where each article starts."""
-        texts, starts = [], []
-        for passages in passages_per_article:
+        texts, starts, owners = [], [], []
+        for number, passages in enumerate(passages_per_article):
             starts.append(len(texts))
             texts.extend(passages or [""])
-        vectors = embed(encoder.passages, encoder.name, "passage", texts, cache, dim=encoder.dim, progress=progress)
+            owners.extend([number] * max(len(passages), 1))
+        vectors = embed(encoder.passages, encoder.name, "passage", texts, cache, dim=encoder.dim, progress=progress,
+                        owners=owners)
         return cls(vectors, np.asarray(starts), encoder.name)
 
     def scores(self, query_vector: np.ndarray) -> np.ndarray:

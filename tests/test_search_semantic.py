@@ -163,3 +163,31 @@ def test_the_encoder_can_be_switched_off_by_setting(monkeypatch):
 
 def test_the_e5_encoder_reports_model_and_dimension(encoder):
     assert isinstance(encoder, E5Encoder) and encoder.dim == 384 and "multilingual-e5-small" in encoder.name
+
+
+def test_progress_without_a_terminal_writes_a_line_every_few_seconds():
+    out = io.StringIO()  # a CI log: no carriage returns, and no reliance on logging being configured
+    meter = Progress(30, what="articles", stream=out, every=3600.0)
+    meter.advance(10)  # within the interval: silent
+    meter.advance(20)  # the last one always shows
+    assert out.getvalue() == "embedding 30/30 articles, about 0 s left\n"
+
+
+def test_embed_counts_articles_when_it_knows_which_article_each_passage_is(tmp_path):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    out = Terminal()
+    import search.embedding_cache as module
+
+    texts = [f"passage {i}" for i in range(40)]
+    owners = [i // 4 for i in range(40)]  # 10 articles of 4 passages
+    original = module.Progress
+    module.Progress = lambda total, what="passages": original(total, what, stream=out)
+    try:
+        embed(lambda batch: np.ones((len(batch), 2), dtype=np.float32), "m", "passage", texts, None, dim=2,
+              owners=owners)
+    finally:
+        module.Progress = original
+    assert out.getvalue().rstrip().endswith("embedding 10/10 articles, about 0 s left")
