@@ -7,11 +7,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-WEIGHTS = {"bm25": 0.5, "word": 0.1, "char": 0.1, "passage": 0.2, "history": 0.5, "nearest": 0.3, "semantic": 1.0}
+WEIGHTS = {"bm25": 0.5, "word": 0.1, "char": 0.1, "passage": 0.2, "history": 0.5, "nearest": 0.3, "semantic": 1.0,
+           "semantic_nearest": 0.4}
 # A request nearly identical to one reviewed past request (word + char cosine from 0.55, full at 0.8) goes to that
 # request's article even when the article text and the pooled history field say little (a KB written with symptoms
 # dwarfs the history field). Below 0.55 it stays silent: neutral on every dev split (search/README.md).
 NEAREST_RAMP = (0.55, 0.25)
+# The same vote in the encoder's space, by margin: e5 puts every helpdesk request near every other (a request's
+# own paraphrases at a median cosine of 0.93, the nearest request about another problem at 0.91), so the nearest
+# past request votes for its article(s) only by how much it beats the nearest request about anything else
+# (full 0.03 above it): an absolute floor let other problems' history pull their articles up
+# (search/README.md, History in the same space).
+SEMANTIC_VOTE = (0.0, 0.03)
 # Confidence = logistic(char, best line, matched, coverage): a logistic regression fitted on the
 # pooled EN+FR dev queries *and* the relevance phrasings of our own KB
 # (tests/test_search_relevance.py), in-scope answered vs out-of-scope; see search/README.md for
@@ -63,6 +70,24 @@ def centred(semantic: np.ndarray) -> np.ndarray:
     return semantic - float(semantic.mean()) if semantic.size else semantic
 
 
+def semantic_vote(nearest: np.ndarray, no_answer: float = 0.0, vote=SEMANTIC_VOTE) -> np.ndarray:
+    """Return 0..1 per article: the nearest past request's margin over the nearest one about anything else.
+
+    Args:
+        nearest: per article, the best encoder cosine of a past request it solved.
+        no_answer: the best cosine of a past request no article solved (it counts as « anything else »).
+        vote: (margin floor, span) of the ramp.
+    """
+    if not nearest.size:
+        return nearest
+    top = float(nearest.max())
+    same = nearest >= top - 1e-6  # the articles the nearest request was solved with share its cosine
+    second = max(float(nearest[~same].max()) if (~same).any() else 0.0, no_answer)
+    out = np.zeros_like(nearest)
+    out[same] = np.clip((top - second - vote[0]) / vote[1], 0.0, 1.0)
+    return out
+
+
 def combine(signals, evidence, options, weights=WEIGHTS) -> np.ndarray:
     """Return the fused score of every article (query-comparable scale, about 0..1)."""
     bm25 = signals.bm25 / signals.bm25_ceiling
@@ -74,6 +99,9 @@ def combine(signals, evidence, options, weights=WEIGHTS) -> np.ndarray:
     if evidence is not None:  # the history field, on the article BM25F scale, and near-identical past requests
         fused = fused + weights["history"] * evidence.votes / signals.bm25_ceiling
         fused = fused + weights["nearest"] * np.clip((evidence.nearest - NEAREST_RAMP[0]) / NEAREST_RAMP[1], 0.0, 1.0)
+        if evidence.semantic_nearest is not None:
+            fused = fused + weights["semantic_nearest"] * semantic_vote(evidence.semantic_nearest,
+                                                                        evidence.semantic_no_answer)
     return fused
 
 

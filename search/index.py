@@ -59,7 +59,7 @@ class SuggestionIndex:
     """Hybrid index: whoosh BM25F + TF-IDF (words, character n-grams) + reviewed history."""
 
     def __init__(self, docs: list[Doc], parts, options: Options, history: list[Resolution] | None = None,
-                 semantic=None, encoder=None):
+                 semantic=None, encoder=None, cache=None):
         from .signals import HistorySignal, LineSignal
 
         self.docs, self.parts, self.options = docs, parts, options
@@ -67,6 +67,7 @@ class SuggestionIndex:
         usable_semantic = semantic is not None and encoder is not None and encoder.name == semantic.model
         self.semantic = semantic if usable_semantic else None
         self.encoder = encoder if usable_semantic else None
+        self.embedding_cache = cache  # where past requests' vectors are kept between builds
         self._query_vectors: dict[str, np.ndarray] = {}
         if parts.lines is None:
             parts.lines = LineSignal.build(docs, parts.char.idf)
@@ -120,7 +121,8 @@ class SuggestionIndex:
         signals = self.parts.scores(text, terms, fold(text))
         if self.semantic is not None and self.options.use_semantic:
             signals.semantic = self.semantic.scores(self.query_vector(text))
-        evidence = self.history.evidence(text, terms) if self.options.use_history else None
+        vector = self.query_vector(text) if self.semantic is not None and self.options.use_semantic else None
+        evidence = self.history.evidence(text, terms, vector) if self.options.use_history else None
         mask = None if audience == "technicians" else self.employee_mask
         return fuse(signals, evidence, mask, self.options)
 
@@ -175,7 +177,8 @@ class SuggestionIndex:
 
     def with_history(self, history: list[Resolution]) -> SuggestionIndex:
         """Return a copy of this index using ``history`` (only reviewed pairs count)."""
-        return SuggestionIndex(self.docs, self.parts, self.options, history, self.semantic, self.encoder)
+        return SuggestionIndex(self.docs, self.parts, self.options, history, self.semantic, self.encoder,
+                               self.embedding_cache)
 
 
 def semantic_snippet(passage: str, title: str, limit: int = 240) -> str:
@@ -238,7 +241,7 @@ def build_index(articles, *, history: list[Resolution] | None = None, encoder=DE
     parts.passages = PassageSignal.build(passages, parts.columns)
     semantic = None
     if not opts.use_semantic:
-        encoder = None
+        encoder, cache = None, None
     else:
         from .embedding_cache import EmbeddingCache
         from .encoder import default_encoder
@@ -251,4 +254,4 @@ def build_index(articles, *, history: list[Resolution] | None = None, encoder=DE
             semantic = SemanticSignal.build(encoder, texts, cache, progress)
             for doc, passages_of in zip(docs, texts):
                 doc.passages = passages_of
-    return SuggestionIndex(docs, parts, opts, history, semantic, encoder)
+    return SuggestionIndex(docs, parts, opts, history, semantic, encoder, None if encoder is None else cache)

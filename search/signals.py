@@ -160,6 +160,8 @@ class Evidence:
     no_answer: float  # best similarity of a past request no article solved (0 below the floor)
     pooled: np.ndarray  # per article: BM25 of its history field (article idf) / the query's ceiling
     strength: np.ndarray  # per article: stricter evidence in 0..1, lifts the confidence
+    semantic_nearest: np.ndarray | None = None  # per article: best encoder cosine of a past request it solved
+    semantic_no_answer: float = 0.0  # best encoder cosine of a past request no article solved
 
 
 def ramp(values, floor: float, span: float):
@@ -189,10 +191,11 @@ class HistorySignal:
     K1, B = 1.2, 0.75
 
     def __init__(self, doc_count: int, columns: dict[str, int] | None = None, word=None, char=None,
-                 targets: list[list[int]] | None = None, pooled=None, term_idf=None):
+                 targets: list[list[int]] | None = None, pooled=None, term_idf=None, vectors=None):
         from .bm25f import whoosh_idf
 
         self.doc_count, self.columns, self.word, self.char = doc_count, columns, word, char
+        self.vectors = vectors  # past requests in the encoder's space (rows in pair order), or None
         self.targets = targets or []
         self.pooled, self.term_idf = pooled, term_idf
         self._chars = char_vectorizer()
@@ -240,10 +243,10 @@ class HistorySignal:
         top = float(np.log(1.0 + doc_count) + 1.0)
         term_idf = np.full(len(columns), top)
         term_idf[: len(base)] = base
-        return cls(doc_count, columns, word, char, targets, pooled, term_idf)
+        return cls(doc_count, columns, word, char, targets, pooled, term_idf, past_request_vectors(index, pairs))
 
-    def evidence(self, text: str, terms: list[str]) -> Evidence | None:
-        """Return what the past requests say about a query, or None without history."""
+    def evidence(self, text: str, terms: list[str], query_vector: np.ndarray | None = None) -> Evidence | None:
+        """Return what the past requests say about a query (its encoder vector adds the semantic vote)."""
         if not self.targets:
             return None
         counts = term_counts([terms], self.columns)
@@ -268,4 +271,22 @@ class HistorySignal:
             np.add.at(votes, docs, self.field_idf[term] * saturation)
             pooled /= ceiling
         strength = np.minimum(ramp(pooled, *self.SURE_POOLED), ramp(nearest, *self.SURE_NEAREST))
+        semantic_nearest = None
+        if self.vectors is not None and query_vector is not None:
+            cosines = self.vectors @ query_vector.astype(np.float32)
+            semantic_nearest = np.zeros(self.doc_count)
+            np.maximum.at(semantic_nearest, self.solved_articles, cosines[self.solved_requests].astype(float))
+            semantic_no_answer = float(cosines[self.unsolved].max()) if self.unsolved.any() else 0.0
+            return Evidence(votes, nearest, no_answer, pooled, strength, semantic_nearest, semantic_no_answer)
         return Evidence(votes, nearest, no_answer, pooled, strength)
+
+
+def past_request_vectors(index, pairs) -> np.ndarray | None:
+    """Embed the reviewed past requests as queries (cached by content), or None when the index has no encoder."""
+    if getattr(index, "encoder", None) is None or not index.options.use_semantic:
+        return None
+    from .embedding_cache import embed
+
+    encoder = index.encoder
+    return embed(encoder.queries, encoder.name, "query", [p.text for p in pairs], index.embedding_cache,
+                 dim=encoder.dim, progress=False)

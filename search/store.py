@@ -165,9 +165,14 @@ def load_index(directory: Path | str, encoder=None):
     options = Options.from_json(manifest.get("options", {}))
     parts = Parts(vocabulary, field_tf, word, char, options)
     parts.lines, parts.passages = lines, passages
+    cache = None
     if semantic is not None and encoder is None:
         encoder = default_encoder()
-    return SuggestionIndex(docs, parts, options, history, semantic, encoder)
+    if semantic is not None and encoder is not None:
+        from .embedding_cache import EmbeddingCache
+
+        cache = EmbeddingCache()  # past requests are embedded once, in the user's cache folder
+    return SuggestionIndex(docs, parts, options, history, semantic, encoder, cache)
 
 
 def load_or_build(directory: Path | str, kb_dir: Path | str, *, lenient: bool = False):

@@ -191,3 +191,50 @@ def test_embed_counts_articles_when_it_knows_which_article_each_passage_is(tmp_p
     finally:
         module.Progress = original
     assert out.getvalue().rstrip().endswith("embedding 10/10 articles, about 0 s left")
+
+
+def test_the_semantic_vote_is_the_nearest_requests_margin_over_anything_else():
+    from search.fusion import semantic_vote
+
+    nearest = np.array([0.95, 0.95, 0.92, 0.0])  # articles 0 and 1 were solved by the same nearest request
+    assert semantic_vote(nearest, 0.0, (0.0, 0.03)).tolist() == pytest.approx([1.0, 1.0, 0.0, 0.0])
+    assert semantic_vote(nearest, 0.0, (0.0, 0.06)).tolist() == pytest.approx([0.5, 0.5, 0.0, 0.0])
+    # a past request no article solved, as near as the best one: no vote at all
+    assert semantic_vote(nearest, 0.95, (0.0, 0.03)).tolist() == [0.0, 0.0, 0.0, 0.0]
+    # every past request about as near (the encoder's usual closeness between helpdesk texts): no vote
+    assert semantic_vote(np.array([0.91, 0.905, 0.90]), 0.0, (0.0, 0.03)).max() < 0.2
+
+
+def test_past_requests_are_embedded_once_and_vote_in_the_encoders_space(encoder, articles, tmp_path):
+    from search.history import Resolution
+
+    class CountingQueries(CountingEncoder):
+        queries_embedded = 0
+
+        def queries(self, texts):
+            self.queries_embedded += len(texts)
+            return self.inner.queries(texts)
+
+    counting = CountingQueries(encoder)
+    cache = EmbeddingCache(tmp_path / "cache")
+    index = build_index(articles, encoder=counting, cache=cache)
+    # reviewed past requests that share no word with the new one below
+    past = [Resolution("la file d'impression reste coincée, rien ne sort", ["imprimante-file-bloquee"], True),
+            Resolution("tunnel VPN qui lâche toutes les cinq minutes", ["vpn-se-deconnecte"], True)]
+    learned = index.with_history(past)
+    assert counting.queries_embedded == 2
+    index.with_history(past)
+    assert counting.queries_embedded == 2  # from the cache, not the model again
+    query = "mes documents n'arrivent jamais à l'imprimante"
+    evidence = learned.history.evidence(query, learned.query_terms(query), learned.query_vector(query))
+    voted = int(np.argmax(evidence.semantic_nearest))
+    assert learned.docs[voted].id == "imprimante-file-bloquee"
+    assert evidence.semantic_nearest[voted] > evidence.semantic_nearest[learned.ids["vpn-se-deconnecte"]]
+
+
+def test_a_suggestion_matched_in_meaning_shows_the_passage_that_matched(encoder, articles, tmp_path):
+    index = build_index(articles, encoder=encoder, cache=EmbeddingCache(tmp_path), threshold=0.0)
+    first = index.suggest("rien ne sort de la machine à papier").suggestions[0]
+    assert first.id == "imprimante-file-bloquee" and first.highlights == []  # no word in common
+    doc = index.docs[index.ids[first.id]]
+    assert any(first.snippet.rstrip(" …") in passage for passage in doc.passages[1:])  # a section, not the title
