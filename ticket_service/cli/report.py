@@ -66,3 +66,75 @@ def report_deflection(since, until, window_hours, lang, as_json, as_csv):
         click.echo(render_csv(result, presentation), nl=False)
     else:
         click.echo(render_table(result, presentation))
+
+
+def _panel_command(name: str):
+    """Make ``guichet report <name>``: one dashboard panel, the numbers of /pilotage and of the API."""
+
+    @click.option("--period", type=click.Choice(["this_month", "last_month", "30d", "90d", "custom"]),
+                  default="this_month", show_default=True, help="Period, in the organisation's time zone.")
+    @click.option("--since", metavar="YYYY-MM-DD", help="First day of a custom period.")
+    @click.option("--until", metavar="YYYY-MM-DD", help="Last day included of a custom period.")
+    @click.option("--group", help="Support group id.")
+    @click.option("--provider", help="Provider group id (tickets that passed through it).")
+    @click.option("--category", help="Category id.")
+    @click.option("--type", "type_", help="Request type.")
+    @click.option("--priority", help="Priority (P1–P4).")
+    @click.option("--no-compare", is_flag=True, help="Leave out the previous period.")
+    @click.option("--lang", metavar="LANG", help="Language of labels, definitions, numbers and dates (fr, en; "
+                  "default: organisation.locale).")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON (every figure with its definition and tickets).")
+    @click.option("--csv", "as_csv", is_flag=True, help="Print formula-safe CSV (« ; » and decimal commas in French).")
+    def command(period, since, until, group, provider, category, type_, priority, no_compare, lang, as_json, as_csv):
+        import json
+
+        from flask_babel import force_locale, get_translations
+
+        from ticket_service.http.i18n import default_language
+        from ticket_service.reports.deflection import Presentation
+        from ticket_service.reports.export import render_csv, render_text, to_json
+        from ticket_service.reports.options import OptionError, read_options
+        from ticket_service.reports.panels import compute
+        from ticket_service.runtime import get_ctx, get_database
+
+        if as_json and as_csv:
+            raise click.UsageError("Choose one of --json and --csv.")
+        app = load_app()
+        lang = lang or default_language(app)
+        if lang not in app.config["LANGUAGES"]:
+            raise click.BadParameter(f"{lang!r} is not one of {', '.join(app.config['LANGUAGES'])}.", param_hint="--lang")
+        args = {"period": period, "since": since, "until": until, "group": group, "provider": provider,
+                "category": category, "type": type_, "priority": priority}
+        with app.app_context():
+            ctx = get_ctx()
+            now = ctx.clock.now()
+            try:
+                chosen, filters = read_options(args, ctx.policies, now)
+            except OptionError as exc:
+                raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
+            with get_database(app).reader() as session:
+                result = compute(session, ctx.policies, ctx.calendar, [name], chosen, filters, now,
+                                 compare=not no_compare)
+            organisation = ctx.policies.organisation
+            with force_locale(lang):
+                presentation = Presentation(organisation.locale if lang == organisation.language else lang,
+                                            organisation.zone, get_translations())
+        if as_json:
+            click.echo(json.dumps(to_json(result, presentation), ensure_ascii=False, indent=2))
+        elif as_csv:
+            click.echo(render_csv(result, presentation), nl=False)
+        else:
+            click.echo(render_text(result, presentation))
+
+    command.__doc__ = f"Dashboard panel « {name} »: its figures with definition, window and previous period."
+    return report.command(name)(command)
+
+
+def _register_panels():
+    from ticket_service.reports.panels import PANELS
+
+    for name in PANELS:
+        _panel_command(name)
+
+
+_register_panels()

@@ -58,6 +58,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # help sessions and deflection (http/api/events.py, metrics.py, help_tickets.py)
     "help.events_create": ANYONE,  # pseudonymous; the person is linked only when signed in
     "help.deflection_metrics": STAFF,  # team lead = a technician or admin (auth.ROLES has no other role)
+    "help.panel_metrics": STAFF,  # dashboard panels: admins see every group, technicians their own (reports/options)
     "help.self_resolution_create": SIGNED_IN,  # object check: the requester of a new ticket
     "help.expected_response": SIGNED_IN,  # object check: the requester (or staff)
 }

@@ -43,3 +43,6 @@ def deflection_metrics():
         raise ApiError(422, "invalid_fields", "Période vide.", {"since": "doit précéder until"})
     window = args.get("window_hours", current_app.config["DEFLECTION_WINDOW_HOURS"])
     return jsonify(to_json(deflection_report(db, since=since, until=until, window_hours=float(window))))
+
+
+from ticket_service.http.api import metrics_panels  # noqa: E402,F401  (GET /metrics/<panel>, after /deflection)

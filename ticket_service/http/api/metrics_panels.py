@@ -1,0 +1,58 @@
+"""``GET /api/v1/metrics/<panel>``: one dashboard panel (the page's and the CLI's numbers, from reports/)."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from ticket_service.domain.errors import not_found
+from ticket_service.domain.vocabulary import PRIORITIES, REQUEST_TYPES
+from ticket_service.http.api.common import doc, env
+from ticket_service.http.api.events import bp
+from ticket_service.http.errors import ApiError
+from ticket_service.http.validation import Field, read_query
+from ticket_service.reports.deflection import Presentation
+from ticket_service.reports.export import to_json
+from ticket_service.reports.options import OptionError, read_options, visible_groups
+from ticket_service.reports.panels import PANELS, compute
+from ticket_service.reports.period import NAMES
+
+QUERY = {
+    "period": Field("enum", choices=NAMES, description="this_month (default), last_month, 30d, 90d or custom."),
+    "since": Field("str", max_len=10, description="First day (YYYY-MM-DD, organisation's time zone); makes it custom."),
+    "until": Field("str", max_len=10, description="Last day included (YYYY-MM-DD, organisation's time zone)."),
+    "group": Field("str", max_len=50, description="Support group id (the ticket's group at the end of the period)."),
+    "provider": Field("str", max_len=50, description="Provider group id (tickets that passed through it)."),
+    "category": Field("str", max_len=50, description="Category id."),
+    "type": Field("enum", choices=REQUEST_TYPES, description="Request type."),
+    "priority": Field("enum", choices=PRIORITIES, description="Priority."),
+    "compare": Field("bool", description="Add the previous period's values (default true)."),
+    "lang": Field("str", max_len=5, description="Language of the labels and definitions (fr, en)."),
+}
+
+
+def presentation(ctx) -> Presentation:
+    """Return how the reader reads figures: the organisation's locale for its language, its time zone, the catalogue."""
+    from flask_babel import get_locale, get_translations
+
+    organisation = ctx.policies.organisation
+    language = str(get_locale()).split("_")[0]
+    return Presentation(organisation.locale if language == organisation.language else language, organisation.zone,
+                        get_translations())
+
+
+@bp.get("/metrics/<string:panel>")
+@doc("One dashboard panel (" + ", ".join(PANELS) + ") for a period with the previous one: every figure with its "
+     "value, definition, window and the ids of the tickets behind it; technicians see their own groups only.",
+     query=QUERY, responses={404: "Unknown panel."})
+def panel_metrics(panel: str):
+    db, ctx, user = env()
+    if panel not in PANELS:
+        raise not_found()
+    args = read_query(QUERY)
+    now = ctx.clock.now()
+    try:
+        period, filters = read_options(args, ctx.policies, now, visible_groups(user, ctx.policies))
+    except OptionError as exc:
+        raise ApiError(422, "invalid_fields", "Paramètre invalide.", {exc.field: str(exc)}) from None
+    result = compute(db, ctx.policies, ctx.calendar, [panel], period, filters, now, compare=args.get("compare", True))
+    return jsonify(to_json(result, presentation(ctx)))
