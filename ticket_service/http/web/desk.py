@@ -25,6 +25,7 @@ FILTERS = {"level": LEVELS, "priority": PRIORITIES,
            "type": REQUEST_TYPES, "status": STATUSES}
 PAGE_SIZE = 100
 SEARCH_MAX_WORDS = 6
+IDS_MAX = 500  # ?ids=: the tickets behind a /pilotage figure
 
 
 def search_clauses(text: str) -> list:
@@ -80,6 +81,10 @@ def queue():
         abort(400)  # the API's text rule: a NUL or a lone surrogate can never be a query parameter
     if name not in QUEUES or sort.lstrip("-") not in SORTS or any(v not in FILTERS[k] for k, v in filters.items()):
         abort(400)
+    ids = args.get("ids", "")  # a dashboard figure's tickets: « 12,15,40 »
+    wanted = [parse_id(i) for i in ids.split(",")] if ids else []
+    if None in wanted or len(wanted) > IDS_MAX:
+        abort(400)
     page = parse_id(page)
     if page is None or not 1 <= page <= 100_000:
         abort(400)
@@ -88,6 +93,8 @@ def queue():
         stmt = stmt.where(getattr(Ticket, key) == value)
     if search:
         stmt = stmt.where(*search_clauses(search))
+    if wanted:
+        stmt = stmt.where(Ticket.id.in_(wanted))
     column = SORTS[sort.lstrip("-")]
     # Tickets without a due date (paused, resolved) go last whatever the direction.
     stmt = stmt.order_by(column.is_(None), column.desc() if sort.startswith("-") else column.asc(), Ticket.id.desc())
@@ -103,7 +110,7 @@ def queue():
                           .order_by(Ticket.id.desc())).all()
     return render_template("desk/queue.html", tickets=tickets, total=total, page=page, pages=pages,
                            first=(page - 1) * PAGE_SIZE + 1 if tickets else 0, last=(page - 1) * PAGE_SIZE + len(tickets),
-                           counts=counts, queue=name, sort=sort, search=search,
+                           counts=counts, queue=name, sort=sort, search=search, ids=ids,
                            filters=filters, FILTERS=FILTERS, QUEUES=QUEUES, sorts=sorted(SORTS), people=people,
                            clocks=clocks, technicians=technicians(db), problems=problems)
 
@@ -133,7 +140,7 @@ def bulk():
 
 def queue_url(**changes) -> str:
     """Return the queue URL with some parameters changed (used by the filter links)."""
-    params = {k: v for k, v in request.args.items() if k in ("queue", "sort", "q", *FILTERS)}
+    params = {k: v for k, v in request.args.items() if k in ("queue", "sort", "q", "ids", *FILTERS)}
     params.update({k: v for k, v in changes.items()})  # a changed filter starts again at page 1 (no "page" kept)
     return url_for("desk.queue", **{k: v for k, v in params.items() if v})
 
