@@ -107,8 +107,15 @@ def test_banner_and_similar_incident_attach_the_person(page, service):
     page.goto(HELP)
     type_problem(page, "lecteur S: inaccessible à Grenoble")
     box = page.locator("#gh-incident")
-    box.get_by_role("button", name="Je suis aussi concerné").click()
+    join = box.get_by_role("button", name="Moi aussi, je suis concerné : Agence de Grenoble")
+    join.wait_for()
+    asked = re.findall(r"cliquez sur « ([^»]+) »", box.inner_text())
+    assert asked and {a.strip().casefold() for a in asked} == {join.text_content().casefold()}  # as the banner
+    join.click()
     box.locator("[role=status]", has_text="C'est noté").wait_for()
+    page.goto("/mes-demandes")  # « vous serez prévenu de sa résolution »: the incident is followed there
+    followed = page.locator(f"#followed-incidents #incident-{incident}")
+    assert "lecteur S: inaccessible" in followed.inner_text() and "nos équipes y travaillent" in followed.inner_text()
 
 
 def rejoin_status(page, incident: int) -> int:

@@ -241,10 +241,11 @@
         if (!incident) return;
         var status = el("span", { role: "status" });
         var login = el("div", { class: "gh-signin", id: "gh-incident-signin", hidden: "" });
-        var join = el("button", { type: "button", class: "md-button", text: "Je suis aussi concerné" });
+        var join = G.joinButton(incident), hint = G.joinHint(incident.text);
         join.addEventListener("click", function () { G.joinIncident(incident.id, join, status, login, "form"); });
         box.appendChild(el("h2", { id: "gh-incident-title", class: "gh-h2", text: "Un incident est déjà en cours : " + incident.title }));
         box.appendChild(el("p", { text: incident.text }));
+        if (hint) box.appendChild(el("p", { class: "gh-incident__hint", text: hint }));
         box.appendChild(el("p", {}, [join, " ", status]));
         box.appendChild(login);
       }).catch(function () {});

@@ -60,13 +60,24 @@
     return "depuis le " + date + " à " + hour;
   }
 
+  /* What to click, in the button's own words, unless the technician's text already says it. */
+  function joinHint(text) {
+    return /inutile/i.test(text || "") ? ""
+      : "Inutile d'ouvrir une demande : cliquez sur « Moi aussi » pour être prévenu de la résolution.";
+  }
+
+  /* « Moi aussi », as incident texts ask, named with the incident for screen readers. */
+  function joinButton(incident) {
+    return el("button", { type: "button", class: "md-button gh-join", text: "Moi aussi",
+                          "aria-label": "Moi aussi, je suis concerné : " + incident.title });
+  }
+
   function bannerItem(incident, zone) {
     var status = el("span", { class: "gh-banner__status", role: "status" });
-    var button = el("button", { type: "button", class: "md-button gh-banner__join", text: "Moi aussi",
-                                "aria-label": "Moi aussi, je suis concerné : " + incident.title });
+    var button = joinButton(incident);
+    button.classList.add("gh-banner__join");
     var login = el("div", { class: "gh-signin gh-banner__signin", id: "gh-banner-signin-" + incident.id, hidden: "" });
-    var hint = /inutile/i.test(incident.text || "") ? ""
-      : "Inutile d'ouvrir une demande : cliquez sur « Moi aussi » pour être prévenu de la résolution.";
+    var hint = joinHint(incident.text);
     var item = el("div", { class: "gh-banner__item" }, [
       el("strong", { class: "gh-banner__title", text: incident.title }), " — ",
       el("span", { class: "gh-banner__since", text: sinceText(incident.since, zone) }), " — ",
@@ -113,5 +124,7 @@
   }
 
   G.joinIncident = joinIncident;
+  G.joinButton = joinButton;
+  G.joinHint = joinHint;
   document$.subscribe(function () { showBanner(); articleTools(); });
 })();
