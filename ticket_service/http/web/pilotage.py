@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import functools
+import secrets
+from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
+from ticket_service.actions.problems import create_problem
 from ticket_service.auth.identity import current_user
+from ticket_service.domain.deflection import ARTICLE_COLUMNS
 from ticket_service.domain.vocabulary import PRIORITIES, REQUEST_TYPES, STAFF_ROLES
 from ticket_service.http.api.metrics_panels import presentation
-from ticket_service.http.web.common import env, signed_in
+from ticket_service.http.validation import parse_id
+from ticket_service.http.web import articles as kb
+from ticket_service.http.web.common import back_to, done, env, form_text, signed_in
+from ticket_service.http.web.pilotage_texts import column_labels, row_label, table_labels
+from ticket_service.reports import knowledge_panels as knowledge
+from ticket_service.reports.deflection import ARTICLE_LABELS
 from ticket_service.reports.export import LABELS, definition, render_csv
 from ticket_service.reports.options import OptionError, read_options, visible_groups
 from ticket_service.reports.panels import PANELS, compute
@@ -34,14 +45,32 @@ def staff_view(view):
     return wrapped
 
 
-def _result(names):
-    db, ctx, user = env()
-    args = {k: v for k, v in request.args.items() if k in KEPT}
+def _options(args):
+    """Return (period, filters, None) of the request, or (None, None, the fault)."""
+    _db, ctx, user = env()
     try:
         period, filters = read_options(args, ctx.policies, ctx.clock.now(), visible_groups(user, ctx.policies))
     except OptionError as exc:
-        return None, args, f"{exc.field} : {exc}"
-    return compute(db, ctx.policies, ctx.calendar, names, period, filters, ctx.clock.now()), args, None
+        return None, None, f"{exc.field} : {exc}"
+    return period, filters, None
+
+
+def _window() -> timedelta:
+    return timedelta(hours=float(current_app.config["DEFLECTION_WINDOW_HOURS"]))
+
+
+def _results(names: list[str], args):
+    """Compute the named panels (dashboard and knowledge ones); (result, knowledge panels, error)."""
+    db, ctx, _user = env()
+    period, filters, error = _options(args)
+    if error:
+        return None, [], error
+    now = ctx.clock.now()
+    plain = [n for n in names if n in PANELS]
+    result = compute(db, ctx.policies, ctx.calendar, plain, period, filters, now)
+    extra = [n for n in names if n in knowledge.KNOWLEDGE_PANELS]
+    panels = knowledge.compute(db, ctx.policies, ctx.calendar, extra, period, filters, now, _window()) if extra else []
+    return result, panels, None
 
 
 def desk_link(ids) -> str | None:
@@ -58,36 +87,70 @@ def bars(rows) -> list[dict]:
              if isinstance(r.get("value"), (int, float)) else 0, "y": i * 24} for i, r in enumerate(rows)]
 
 
+def _day(text: str) -> str:
+    return format_date(date.fromisoformat(text), "long")
+
+
 @bp.get("")
 @staff_view
 def dashboard():
     """Show every panel for the chosen period and filters, with the previous period beside each figure."""
     _db, ctx, user = env()
-    result, args, error = _result(list(PANELS))
+    args = {k: v for k, v in request.args.items() if k in KEPT}
+    result, extra, error = _results([*PANELS, *knowledge.KNOWLEDGE_PANELS], args)
     p = presentation(ctx)
     groups = visible_groups(user, ctx.policies)
+    hours = _window().total_seconds() / 3600
+
+    def describe(key: str) -> str:
+        return knowledge.definition(key, p, hours) if key in knowledge.DEFINITIONS else definition(key, p)
+
+    titles = {a.id: a.title for a in kb.catalogue()}
     return render_template(
-        "pilotage/dashboard.html", result=result, args=args, error=error, periods=NAMES, labels=LABELS,
-        definition=lambda key: definition(key, p), desk_link=desk_link, bars=bars, BAR_WIDTH=BAR_WIDTH,
+        "pilotage/dashboard.html", result=result, knowledge=extra, args=args, error=error, periods=NAMES,
+        labels={**LABELS, **knowledge.LABELS}, definition=describe, desk_link=desk_link, bars=bars,
+        BAR_WIDTH=BAR_WIDTH, day=_day, table_labels=table_labels(), column_labels=column_labels(), row_label=row_label,
+        article_columns=list(ARTICLE_COLUMNS), article_texts=ARTICLE_COLUMNS, article_labels=ARTICLE_LABELS, article_titles=titles,
         groups={g: ctx.policies.groups[g].name for g in (groups if groups is not None else ctx.policies.groups)},
         providers={g.id: g.name for g in ctx.policies.groups.values() if g.provider},
         categories=ctx.policies.categories, types=REQUEST_TYPES, priorities=PRIORITIES, read_only=groups is not None,
-        csv_query={k: v for k, v in args.items() if v}, period_labels=_period_labels()), 400 if error else 200
+        csv_query={k: v for k, v in args.items() if v}, period_labels=_period_labels(),
+        form_key=secrets.token_urlsafe(16)), 400 if error else 200
 
 
 @bp.get("/<string:panel>.csv")
 @staff_view
 def export(panel: str):
     """Export one panel as formula-safe CSV in the page's language."""
-    if panel not in PANELS:
+    if panel not in PANELS and panel not in knowledge.KNOWLEDGE_PANELS:
         abort(404)
     _db, ctx, _user = env()
-    result, _args, error = _result([panel])
+    result, extra, error = _results([panel], {k: v for k, v in request.args.items() if k in KEPT})
     if error:
         abort(400)
-    body = render_csv(result, presentation(ctx))
+    p = presentation(ctx)
+    body = knowledge.render_csv(result, extra[0], p) if extra else render_csv(result, p)
     return Response("\ufeff" + body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="pilotage-{panel}-{result["period"]["first_day"]}.csv"'})
+
+
+@bp.post("/probleme")
+@staff_view
+def problem():
+    """« Créer un problème » from a cluster of recurring incidents (administrators: a technician's view is read-only)."""
+    db, ctx, user = env()
+    args = {k: v for k, v in request.form.items() if k in KEPT and v}
+    back_to("pilotage.dashboard", **args, _anchor="panel-recurring")
+    if visible_groups(user, ctx.policies) is not None:
+        abort(403)
+    ids = [parse_id(i) for i in request.form.getlist("ticket_ids")]
+    if not ids or None in ids:
+        abort(400)
+    created = create_problem(db, ctx, user, ids, form_text("title", 200) or None, key=form_text("key", 64) or None)
+    n = len(set(ids))
+    return done(ngettext("Problème #%(id)s créé ; %(num)s incident y est lié.",
+                         "Problème #%(id)s créé ; %(num)s incidents y sont liés.", n, id=created.id),
+                "desk_ticket.show", ticket_id=created.id)
 
 
 def _period_labels() -> dict[str, str]:

@@ -1,0 +1,91 @@
+"""Knowledge gaps: clusters of unsuccessful searches and of tickets resolved with no fiche, each a fiche to write."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ticket_service.domain.deflection import Event, TicketFact, classify_sessions
+from ticket_service.domain.vocabulary import DONE
+from ticket_service.reports.clocks import resolutions_in_period
+from ticket_service.reports.clusters import MAX_TEXTS, SEARCH_FLOOR, TICKET_FLOOR, star_clusters
+from ticket_service.reports.recurring_incidents import EXAMPLES, texts_of
+from ticket_service.reports.scope import Scope, figure
+from ticket_service.store.models import ArticleLink, HelpEvent, Ticket
+
+
+def unsuccessful_sessions(db: Session, scope: Scope, window: timedelta, now: datetime) -> list[tuple[str, str, list[int]]]:
+    """Return (session, last query, its tickets) of the help sessions started in the period that found nothing.
+
+    Unsuccessful: a query typed, no fiche opened from the form, no « résolu », then a ticket within the window or
+    nothing at all once the window has passed (abandonment); an abstention (nothing shown) counts.
+    """
+    since, until = scope.period.since, scope.as_of
+    rows = db.scalars(select(HelpEvent).where(HelpEvent.at >= since, HelpEvent.at < until + timedelta(days=1)))
+    events = [Event(e.session_id, e.type, e.at, e.person_id, e.article_id, e.query, e.ticket_id,
+                    json.loads(e.data) if e.data else {}, e.event_id) for e in rows]
+    facts = [TicketFact(t.id, t.requester_id, t.created_at, t.help_session_id, t.type) for t in db.scalars(
+        select(Ticket).where(Ticket.created_at >= since, Ticket.created_at <= until + timedelta(days=1) + window))]
+    made = {}
+    for e in events:
+        if e.type == "ticket_created" and e.ticket_id:
+            made.setdefault(e.session_id, set()).add(e.ticket_id)
+    for t in facts:
+        if t.help_session_id:
+            made.setdefault(t.help_session_id, set()).add(t.id)
+    out = []
+    for s in classify_sessions(events, facts, window, now):
+        if not since <= s.start < until or not (s.query or "").strip() or s.opened or s.solved:
+            continue
+        if s.outcome == "none" or (s.outcome == "no_outcome" and not s.provisional):
+            out.append((s.session_id, s.query.strip(), sorted(made.get(s.session_id, ()))))
+    return out
+
+
+def without_fiche(db: Session, scope: Scope) -> list[int]:
+    """Return the tickets resolved in the period (resolution standing at its end) with no fiche linked."""
+    resolved = [tl.id for tl, _at in resolutions_in_period(scope)]
+    linked = set()
+    for chunk in range(0, len(resolved), 500):
+        linked.update(db.scalars(select(ArticleLink.ticket_id).where(ArticleLink.ticket_id.in_(resolved[chunk:chunk + 500]))))
+    return [i for i in resolved if i not in linked]
+
+
+def draftable(db: Session, ids: list[int]) -> int | None:
+    """Return the first ticket among ``ids`` a fiche can be drafted from (resolved, with its note), else None."""
+    if not ids:
+        return None
+    rows = dict(db.execute(select(Ticket.id, Ticket.resolution_note).where(Ticket.id.in_(ids), Ticket.status.in_(DONE))).all())
+    return next((i for i in ids if rows.get(i)), None)
+
+
+def gaps(db: Session, scope: Scope, window: timedelta, now: datetime) -> dict:
+    """Cluster the unsuccessful searches and the tickets resolved without a fiche."""
+    searches = unsuccessful_sessions(db, scope, window, now)
+    recent = searches[-MAX_TEXTS:]
+    by_session = {sid: (query, ids) for sid, query, ids in recent}
+    search_rows = []
+    for c in star_clusters([(sid, query) for sid, query, _ in recent], SEARCH_FLOOR):
+        tickets = sorted({i for k in c.keys for i in by_session[k][1]})
+        examples = list(dict.fromkeys(by_session[k][0] for k in c.keys))[:EXAMPLES]
+        search_rows.append({"key": c.keys[0], "label": by_session[c.keys[0]][0], "value": c.size,
+                            "examples": examples, "ticket_ids": tickets, "draft_from": draftable(db, tickets)})
+    missing = without_fiche(db, scope)
+    texts = texts_of(db, missing[-MAX_TEXTS:])
+    ticket_rows = []
+    for c in star_clusters([(str(i), "\n".join(texts[i])) for i in missing[-MAX_TEXTS:]], TICKET_FLOOR):
+        members = [int(k) for k in c.keys]
+        ticket_rows.append({"key": str(members[0]), "label": texts[members[0]][0], "value": c.size,
+                            "examples": [texts[i][0] for i in members[:EXAMPLES]], "ticket_ids": sorted(members),
+                            "draft_from": draftable(db, members)})
+    searched = sorted({i for _s, _q, ids in searches for i in ids})
+    return {"panel": "gaps", "figures": [
+        figure(scope, "gaps.searches", len(searches), searched),
+        figure(scope, "gaps.no_fiche", len(missing), missing),
+    ], "tables": [
+        {"key": "search_clusters", "definition_id": "gaps.searches", "columns": ["value"], "rows": search_rows},
+        {"key": "ticket_clusters", "definition_id": "gaps.no_fiche", "columns": ["value"], "rows": ticket_rows},
+    ]}

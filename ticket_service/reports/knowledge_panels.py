@@ -1,0 +1,104 @@
+"""The dashboard's knowledge panels (deflection and fiches, knowledge gaps, recurring incidents): names, texts, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from ticket_service.domain import deflection
+from ticket_service.domain.calendar import BusinessCalendar
+from ticket_service.domain.messages import N_
+from ticket_service.domain.policies import Policies
+from ticket_service.reports import deflection as deflection_texts
+from ticket_service.reports.article_effectiveness import effectiveness
+from ticket_service.reports.clusters import MAX_TEXTS, SEARCH_FLOOR, TICKET_FLOOR
+from ticket_service.reports.export import number, safe
+from ticket_service.reports.filters import Filters
+from ticket_service.reports.knowledge_gaps import gaps, unsuccessful_sessions, without_fiche
+from ticket_service.reports.period import Period
+from ticket_service.reports.recurring_incidents import recurring
+from ticket_service.reports.scope import build_scope
+
+KNOWLEDGE_PANELS = ("effectiveness", "gaps", "recurring")
+
+LABELS = {
+    **{f"deflection.{k}": v for k, v in deflection_texts.LABELS.items()},
+    "gaps.searches": N_("Recherches infructueuses"), "gaps.no_fiche": N_("Résolus sans fiche"),
+    "recurring.clusters": N_("Groupes d'incidents récurrents"), "recurring.incidents": N_("Incidents regroupés"),
+}
+# {floor} is the similarity floor, {most} the texts clustered, {w} the deflection window in hours.
+DEFINITIONS = {
+    **{f"deflection.{k}": v for k, v in deflection.DEFINITIONS.items()},
+    "deflection.articles": N_("Entonnoir par fiche des sessions d'aide commencées dans la période (DESIGN §3.5) ; "
+                              "« résolues avec » : demandes résolues ou closes dans la période avec la fiche liée. "
+                              "Les filtres ne s'appliquent pas aux sessions d'aide."),
+    "gaps.searches": N_("Sessions d'aide commencées dans la période où une recherche a été tapée, aucune fiche ouverte "
+                        "depuis le formulaire ni « résolu » cliqué (rien proposé compris), puis une demande dans la "
+                        "fenêtre de {w} h ou rien une fois la fenêtre passée (abandon). Regroupées par ressemblance "
+                        "de la dernière recherche (seuil {floor}, les {most} plus récentes) ; les filtres ne "
+                        "s'appliquent pas aux sessions."),
+    "gaps.no_fiche": N_("Tickets résolus pendant la période (résolution toujours valable à sa fin) sans aucune fiche "
+                        "liée, regroupés par ressemblance du titre et de la description (seuil {floor}, les {most} "
+                        "plus récents)."),
+    "recurring.clusters": N_("Groupes d'au moins deux incidents créés pendant la période, non fusionnés et pas encore "
+                             "liés à un problème, qui se ressemblent (titre et description, seuil {floor} par rapport "
+                             "au premier du groupe, les {most} plus récents)."),
+    "recurring.incidents": N_("Incidents appartenant à un groupe, sur les incidents de la période pas encore liés à un "
+                              "problème."),
+}
+FLOORS = {"gaps.searches": SEARCH_FLOOR}
+
+
+def definition(key: str, p, window_hours: float) -> str:
+    """Return a knowledge figure's definition in the presentation's language."""
+    return p._(DEFINITIONS[key]).format(w=p.decimal(window_hours), floor=p.decimal(FLOORS.get(key, TICKET_FLOOR)),
+                                        most=p.integer(MAX_TEXTS))
+
+
+def compute(db: Session, policies: Policies, calendar: BusinessCalendar, names, period: Period, filters: Filters,
+            now: datetime, window: timedelta) -> list[dict]:
+    """Return the named knowledge panels, each figure with the previous period's value where it is counted alike."""
+    scope = build_scope(db, policies, calendar, period, filters, now)
+    before = build_scope(db, policies, calendar, period.previous(), filters, now)
+    out = []
+    for name in names:
+        if name == "effectiveness":
+            panel = effectiveness(db, scope, window, now)
+            old = {f["key"]: f["value"] for f in effectiveness(db, before, window, now)["figures"]}
+        elif name == "gaps":
+            panel = gaps(db, scope, window, now)
+            old = {"gaps.searches": len(unsuccessful_sessions(db, before, window, now)),
+                   "gaps.no_fiche": len(without_fiche(db, before))}
+        else:
+            panel, old = recurring(db, scope), {}
+        for fig in panel["figures"]:
+            fig["previous"] = old.get(fig["key"])
+            fig["change"] = None if fig["previous"] is None or fig["value"] is None else round(fig["value"] - fig["previous"], 4)
+        panel["window_hours"] = window.total_seconds() / 3600
+        out.append(panel)
+    return out
+
+
+def render_csv(result: dict, panel: dict, p) -> str:
+    """Return one knowledge panel as formula-safe CSV: each figure, then each row (clusters with their examples)."""
+    _ = p._
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=p.csv_delimiter)
+    writer.writerow([_("panneau"), _("section"), _("clé"), _("libellé"), _("valeur"), _("période précédente"),
+                     _("tickets"), _("définition"), _("début"), _("fin")])
+    since, until = result["period"]["first_day"], result["period"]["last_day"]
+    hours = panel["window_hours"]
+    for fig in panel["figures"]:
+        writer.writerow([panel["panel"], _("indicateur"), safe(fig["key"]), safe(_(LABELS[fig["key"]])),
+                         number(fig["value"], p), number(fig.get("previous"), p), len(fig["ticket_ids"]),
+                         safe(definition(fig["key"], p, hours)), since, until])
+    for table in panel["tables"]:
+        for row in table["rows"]:
+            details = " | ".join(row.get("examples") or []) or " ; ".join(
+                f"{c}={row[c]}" for c in table["columns"] if c in row)
+            writer.writerow([panel["panel"], safe(table["key"]), safe(row["key"]), safe(row["label"]),
+                             number(row["value"], p), "", len(row["ticket_ids"]), safe(details), since, until])
+    return buffer.getvalue()
