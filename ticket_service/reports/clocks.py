@@ -10,12 +10,14 @@ from ticket_service.reports.timeline import Timeline, net_business_seconds
 
 def resolutions_in_period(scope: Scope) -> list[tuple[Timeline, datetime]]:
     """Return each ticket resolved by the desk in the period with its last resolution, when it still stood at the end."""
-    out = []
-    for tl in scope.timelines:
-        at = tl.last_resolution_standing(scope.period.since, scope.as_of)
-        if at is not None:
-            out.append((tl, at))
-    return out
+    if "resolutions" not in scope.memo:
+        out = []
+        for tl in scope.timelines:
+            at = tl.last_resolution_standing(scope.period.since, scope.as_of)
+            if at is not None:
+                out.append((tl, at))
+        scope.memo["resolutions"] = out
+    return list(scope.memo["resolutions"])
 
 
 def targets(scope: Scope, tl: Timeline) -> dict[str, float]:
@@ -26,7 +28,10 @@ def targets(scope: Scope, tl: Timeline) -> dict[str, float]:
 
 def elapsed_to(scope: Scope, tl: Timeline, end: datetime) -> float:
     """Return the business seconds of the requester's calendar from creation to ``end``, pauses before ``end`` deducted."""
-    return net_business_seconds(scope.calendar, tl.created_at, end, tl.pauses(end))
+    key = ("elapsed", tl.id, end)
+    if key not in scope.memo:
+        scope.memo[key] = net_business_seconds(scope.calendar, tl.created_at, end, tl.pauses(end))
+    return scope.memo[key]
 
 
 def first_response_end(scope: Scope, tl: Timeline) -> datetime | None:

@@ -34,6 +34,9 @@ class Filters:
 
     def matches(self, tl: Timeline, moment: datetime) -> bool:
         """Return True when the ticket's values at ``moment`` pass every filter (a provider: it was ever with it)."""
+        if (self.groups is None and not self.group and not self.provider
+                and self.category is None and self.type is None and self.priority is None):
+            return True  # nothing chosen: every ticket passes
         group = tl.value_at("group", moment)
         if self.groups is not None and group not in self.groups:
             return False

@@ -17,7 +17,7 @@ from ticket_service.reports.period import Period
 from ticket_service.reports.reopens import reopens
 from ticket_service.reports.resolution_time import resolution_time
 from ticket_service.reports.satisfaction import satisfaction
-from ticket_service.reports.scope import Scope, build_scope
+from ticket_service.reports.scope import Scope, build_scope, build_scopes
 from ticket_service.reports.sla_compliance import sla
 from ticket_service.reports.volume import volume
 from ticket_service.reports.workload import workload
@@ -30,8 +30,8 @@ PANELS = {"volume": volume, "backlog": backlog, "sla": sla, "levels": levels, "c
 def compute(db: Session, policies: Policies, calendar: BusinessCalendar, names, period: Period, filters: Filters,
             now: datetime, *, compare: bool = True) -> dict:
     """Return the named panels for a period, each figure and table row with the previous period's value beside it."""
-    scope = build_scope(db, policies, calendar, period, filters, now)
-    before = build_scope(db, policies, calendar, period.previous(), filters, now) if compare else None
+    scope, before = (build_scopes(db, policies, calendar, [period, period.previous()], filters, now) if compare
+                     else (build_scope(db, policies, calendar, period, filters, now), None))
     return {"period": period.as_json(), "previous_period": before.period.as_json() if before else None,
             "as_of": scope.window()["as_of"], "filters": filters.as_json(),
             "panels": [panel(scope, name, before) for name in names]}

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from ticket_service.domain.calendar import BusinessCalendar
 from ticket_service.domain.policies import Policies
+from ticket_service.reports.calendars import cached, provider_calendar
 from ticket_service.reports.filters import Filters
 from ticket_service.reports.period import Period
-from ticket_service.reports.timeline import Timeline, load_timelines
+from ticket_service.reports.timeline import Timeline, load_timeline_sets
 from ticket_service.store.models import Person
 
 
@@ -28,6 +29,7 @@ class Scope:
     filters: Filters
     people: dict[int, str] = field(default_factory=dict)
     _provider_calendars: dict = field(default_factory=dict)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # figures' shared intermediate results
 
     def calendar_of(self, group_id: str) -> BusinessCalendar:
         """Return a provider group's own calendar, or the desk's."""
@@ -35,8 +37,7 @@ class Scope:
         if group is None or group.calendar is None:
             return self.calendar
         if group_id not in self._provider_calendars:
-            tz, days, hours, country = group.calendar
-            self._provider_calendars[group_id] = BusinessCalendar(tz, days, hours, country)
+            self._provider_calendars[group_id] = provider_calendar(group.calendar)
         return self._provider_calendars[group_id]
 
     def window(self) -> dict:
@@ -47,12 +48,22 @@ class Scope:
 def build_scope(db: Session, policies: Policies, calendar: BusinessCalendar, period: Period, filters: Filters,
                 now: datetime) -> Scope:
     """Load the timelines of a period and keep those its filters match at ``as_of``."""
-    as_of = min(period.until, now)
-    if as_of <= period.since:
-        as_of = period.since
-    timelines = [tl for tl in load_timelines(db, period.since, as_of) if filters.matches(tl, as_of)]
+    return build_scopes(db, policies, calendar, [period], filters, now)[0]
+
+
+def build_scopes(db: Session, policies: Policies, calendar: BusinessCalendar, periods: list[Period], filters: Filters,
+                 now: datetime) -> list[Scope]:
+    """Build the scope of each period (as ``build_scope`` does), their history read in one pass."""
+    ends = [_as_of(period, now) for period in periods]
+    loaded = load_timeline_sets(db, [(period.since, as_of) for period, as_of in zip(periods, ends)])
     people = dict(db.execute(select(Person.id, Person.name)).all())
-    return Scope(period, as_of, timelines, policies, calendar, filters, people)
+    return [Scope(period, as_of, [tl for tl in timelines if filters.matches(tl, as_of)], policies, cached(calendar),
+                  filters, people) for period, as_of, timelines in zip(periods, ends, loaded)]
+
+
+def _as_of(period: Period, now: datetime) -> datetime:
+    as_of = min(period.until, now)
+    return period.since if as_of <= period.since else as_of
 
 
 def figure(scope: Scope, key: str, value, ids=(), *, unit: str = "count", numerator=None, denominator=None,

@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import ARRAY, Integer, any_, bindparam, select
 from sqlalchemy.orm import Session
 
 from ticket_service.domain.calendar import BusinessCalendar
 from ticket_service.domain.vocabulary import OPEN, STAFF_ROLES
-from ticket_service.store.models import Comment, IncidentFollower, Person, Ticket, TicketEvent, TicketLink
+from ticket_service.store.models import UTC, Comment, IncidentFollower, Person, Ticket, TicketEvent, TicketLink
 
 PAUSED = ("waiting", "awaiting_approval", "resolved")  # the clock stops in these states (domain/sla.py)
 TRACKED = ("status", "group", "level", "priority", "category", "type", "assignee_id", "major")
-CHUNK = 500  # ids per IN (...) query
+CHUNK = 500  # ids per IN (...) query where arrays cannot be bound
 
 
 @dataclass
@@ -46,28 +46,54 @@ class Timeline:
     followers: int = 0
     changes: list[Change] = field(default_factory=list)  # in time order
     staff_replies: list[tuple[datetime, int]] = field(default_factory=list)  # public replies by staff: (at, author)
+    # The rows grouped by field and the answers already given, kept while ``changes`` keeps its length.
+    _fields: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def _grouped(self) -> dict[str, list[Change]]:
+        kept = self._fields
+        if kept is not None and kept[0] == len(self.changes):
+            return kept[1]
+        grouped = {}
+        for c in self.changes:
+            grouped.setdefault(c.field, []).append(c)
+        self._fields = (len(self.changes), grouped)
+        self._memo.clear()
+        return grouped
+
+    def changes_of(self, name: str) -> list[Change]:
+        """Return the rows of one field, in time order."""
+        return self._grouped().get(name, [])
 
     def value_at(self, name: str, moment: datetime):
         """Return a field's value at an instant: the last change before it, else the value before the first change."""
-        rows = [c for c in self.changes if c.field == name]
+        key = (name, moment)
+        kept = self._fields
+        if kept is not None and kept[0] == len(self.changes) and key in self._memo:
+            return self._memo[key]
+        rows = self._grouped().get(name)
         if not rows:
-            return self.current.get(name)
-        value = rows[0].old
-        for row in rows:
-            if row.at > moment:
-                break
-            value = row.new
-        if name == "status" and value is None:
-            return None  # before creation
-        return _typed(name, value)
+            found = self.current.get(name)
+        else:
+            value = rows[0].old
+            for row in rows:
+                if row.at > moment:
+                    break
+                value = row.new
+            found = None if name == "status" and value is None else _typed(name, value)  # None: before creation
+        self._memo[key] = found
+        return found
 
     def status_changes(self) -> list[Change]:
         """Return the status rows, the creation first."""
-        return [c for c in self.changes if c.field == "status"]
+        return list(self.changes_of("status"))
 
     def resolutions(self) -> list[datetime]:
         """Return the instants the desk resolved the ticket (entries into « résolu »)."""
-        return [c.at for c in self.status_changes() if c.new == "resolved"]
+        self._grouped()
+        if "resolutions" not in self._memo:
+            self._memo["resolutions"] = [c.at for c in self.changes_of("status") if c.new == "resolved"]
+        return list(self._memo["resolutions"])
 
     def self_resolution(self) -> datetime | None:
         """Return when the requester closed the ticket as solved by self-service (new → closed by the requester)."""
@@ -82,7 +108,7 @@ class Timeline:
 
     def escalations_before(self, moment: datetime) -> int:
         """Return how many level changes happened before an instant."""
-        return sum(1 for c in self.changes if c.field == "level" and c.at < moment)
+        return sum(1 for c in self.changes_of("level") if c.at < moment)
 
     def pauses(self, until: datetime) -> list[tuple[datetime, datetime]]:
         """Return the intervals spent in a paused state (en attente, validation, résolu) before ``until``."""
@@ -113,7 +139,7 @@ class Timeline:
 
     def intervals_in_group(self, group: str, until: datetime) -> list[tuple[datetime, datetime]]:
         """Return the intervals the ticket spent in a support group before ``until`` (or its end of work)."""
-        rows = [c for c in self.changes if c.field == "group" and c.at < until]
+        rows = [c for c in self.changes_of("group") if c.at < until]
         current = rows[0].old if rows else self.current.get("group")
         marks = [(self.created_at, current)] + [(c.at, c.new) for c in rows]
         out = []
@@ -137,35 +163,96 @@ def net_business_seconds(cal: BusinessCalendar, start: datetime, end: datetime,
 
 def load_timelines(db: Session, since: datetime, until: datetime) -> list[Timeline]:
     """Load every ticket that can count in [since, until): created before its end and open, or changed, within it."""
-    touched = select(TicketEvent.ticket_id).where(TicketEvent.at >= since, TicketEvent.at < until)
-    rows = db.scalars(select(Ticket).where(Ticket.created_at < until, or_(
-        Ticket.created_at >= since, Ticket.status.in_(OPEN), Ticket.id.in_(touched))).order_by(Ticket.id)).all()
-    timelines = {t.id: Timeline(
-        id=t.id, requester_id=t.requester_id, created_at=t.created_at, title=t.title,
-        current={"status": t.status, "group": t.group, "level": t.level, "priority": t.priority, "category": t.category,
-                 "type": t.type, "assignee_id": t.assignee_id, "major": bool(t.major)},
-        first_response_at=t.first_response_at, rating=t.satisfaction_rating, rating_comment=t.satisfaction_comment,
-        catalogue_item=t.catalogue_item) for t in rows}
-    staff = set(db.scalars(select(Person.id).where(Person.role.in_(STAFF_ROLES))))
-    ids = sorted(timelines)
-    for chunk in (ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)):
-        for e in db.scalars(select(TicketEvent).where(TicketEvent.ticket_id.in_(chunk))
-                            .order_by(TicketEvent.at, TicketEvent.id)):
-            tl = timelines[e.ticket_id]
-            if e.field in TRACKED:
-                tl.changes.append(Change(e.at, e.field, e.old, e.new, e.actor_id))
-            elif e.field == "satisfaction_rating":
-                tl.rated_at = e.at
-        for c in db.scalars(select(Comment).where(Comment.ticket_id.in_(chunk), Comment.internal.is_(False))
-                            .order_by(Comment.created_at, Comment.id)):
-            if c.author_id in staff:
-                timelines[c.ticket_id].staff_replies.append((c.created_at, c.author_id))
-        for source in db.scalars(select(TicketLink.source_id).where(TicketLink.source_id.in_(chunk),
-                                                                    TicketLink.kind == "duplicate_of")):
-            timelines[source].merged = True
-        for f in db.scalars(select(IncidentFollower.ticket_id).where(IncidentFollower.ticket_id.in_(chunk))):
-            timelines[f].followers += 1
-    return list(timelines.values())
+    return load_timeline_sets(db, [(since, until)])[0]
+
+
+def load_timeline_sets(db: Session, windows: list[tuple[datetime, datetime]]) -> list[list[Timeline]]:
+    """Load, in one pass, the tickets of several windows (each as ``load_timelines`` chooses them, sharing objects)."""
+    since, until = min(w[0] for w in windows), max(w[1] for w in windows)
+    # Created before the end and (created within, open now, or changed within): three index scans, not one OR over
+    # every ticket.
+    columns = select(*_TICKET_COLUMNS).where(Ticket.created_at < until)
+    found = {row[0]: row for query in (columns.where(Ticket.created_at >= since), columns.where(Ticket.status.in_(OPEN)))
+             for row in _execute(db, query)}
+    touched = db.scalars(select(TicketEvent.ticket_id).where(TicketEvent.at >= since, TicketEvent.at < until)
+                         .distinct())
+    found.update((row[0], row) for row in _rows(db, columns, Ticket.id, sorted(set(touched) - found.keys())))
+    ids = sorted(found)
+    if not ids:
+        return [[] for _ in windows]
+    timelines, instants = {}, {}
+    for (tid, requester, created, title, status, group, level, priority, category, kind, assignee, major, answered,
+         rating, comment, item) in (found[i] for i in ids):
+        timelines[tid] = Timeline(
+            id=tid, requester_id=requester, created_at=_aware(created), title=title,
+            current={"status": status, "group": group, "level": level, "priority": priority, "category": category,
+                     "type": kind, "assignee_id": assignee, "major": bool(major)},
+            first_response_at=_aware(answered), rating=rating, rating_comment=comment, catalogue_item=item)
+        instants[tid] = []
+    for ticket_id, at, name, old, new, actor in _rows(db, select(
+            TicketEvent.ticket_id, TicketEvent.at, TicketEvent.field, TicketEvent.old, TicketEvent.new,
+            TicketEvent.actor_id), TicketEvent.ticket_id, ids, TicketEvent.at, TicketEvent.id):
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        instants[ticket_id].append(at)  # every row, tracked or not, says the ticket changed then
+        if name in TRACKED:
+            timelines[ticket_id].changes.append(Change(at, name, old, new, actor))
+        elif name == "satisfaction_rating":
+            timelines[ticket_id].rated_at = at
+    staff = select(Person.id).where(Person.role.in_(STAFF_ROLES))
+    for ticket_id, at, author in _rows(db, select(Comment.ticket_id, Comment.created_at, Comment.author_id).where(
+            Comment.internal.is_(False), Comment.author_id.in_(staff)), Comment.ticket_id, ids, Comment.created_at,
+            Comment.id):
+        timelines[ticket_id].staff_replies.append((_aware(at), author))
+    for (source,) in _rows(db, select(TicketLink.source_id).where(TicketLink.kind == "duplicate_of"),
+                           TicketLink.source_id, ids):
+        timelines[source].merged = True
+    for (ticket_id,) in _rows(db, select(IncidentFollower.ticket_id), IncidentFollower.ticket_id, ids):
+        timelines[ticket_id].followers += 1
+    return [[tl for tl in timelines.values() if tl.created_at < end and (
+        tl.created_at >= start or tl.current["status"] in OPEN or _any_within(instants[tl.id], start, end))]
+        for start, end in windows]
+
+
+_TICKET_COLUMNS = (Ticket.id, Ticket.requester_id, Ticket.created_at, Ticket.title, Ticket.status, Ticket.group,
+                   Ticket.level, Ticket.priority, Ticket.category, Ticket.type, Ticket.assignee_id, Ticket.major,
+                   Ticket.first_response_at, Ticket.satisfaction_rating, Ticket.satisfaction_comment,
+                   Ticket.catalogue_item)
+
+
+def _rows(db: Session, query, column, ids: list[int], *order) -> list:
+    """Return the rows of ``query`` for these ticket ids, in ``order`` within each chunk (a ticket's rows together):
+    one array parameter on PostgreSQL, chunks of IN (...) elsewhere."""
+    if not ids:
+        return []
+    if db.get_bind().dialect.name == "postgresql":
+        return _execute(db, query.where(column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))).order_by(*order))
+    return [row for i in range(0, len(ids), CHUNK)
+            for row in _execute(db, query.where(column.in_(ids[i:i + CHUNK])).order_by(*order))]
+
+
+def _execute(db: Session, query) -> list:
+    """Return a query's rows; on PostgreSQL straight from the driver, its instants naive UTC (see ``_aware``).
+
+    A hundred thousand rows take half the time without SQLAlchemy's row objects and type processing."""
+    connection = db.connection()
+    if connection.dialect.name != "postgresql":
+        return list(connection.execute(query))
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(compiled), compiled.params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """Return an instant as UTCDateTime hands it back (the driver's rows carry naive UTC)."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _any_within(instants: list[datetime], start: datetime, end: datetime) -> bool:
+    return any(start <= at < end for at in instants)
 
 
 def percentile(values: list[float], share: float) -> float | None:
