@@ -79,11 +79,11 @@ def desk_link(ids) -> str | None:
     return url_for("desk.queue", queue="all", ids=",".join(map(str, ids))) if ids else None
 
 
-def bars(rows) -> list[dict]:
+def bars(rows, table: str = "") -> list[dict]:
     """Return the bar geometry of a chart: each row's width in proportion to the largest value."""
     numeric = [r["value"] for r in rows if isinstance(r.get("value"), (int, float))]
     top = max(numeric, default=0) or 1
-    return [{"label": str(r["label"]), "value": r.get("value"), "width": round(BAR_WIDTH * (r.get("value") or 0) / top, 1)
+    return [{"label": row_label(table, r), "value": r.get("value"), "width": round(BAR_WIDTH * (r.get("value") or 0) / top, 1)
              if isinstance(r.get("value"), (int, float)) else 0, "y": i * 24} for i, r in enumerate(rows)]
 
 
