@@ -228,3 +228,12 @@ def test_star_clusters_group_around_the_most_connected_text():
     assert [sorted(c.keys) for c in clusters] == [["a", "b", "c"]]
     assert clusters[0].scores[0] == 1.0 and all(s >= 0.35 for s in clusters[0].scores)
     assert star_clusters(items[:1], 0.35) == [] and star_clusters([], 0.35) == []
+
+
+def test_the_fiches_csv_names_each_column_in_the_readers_language(api, month):
+    rows = [r for r in csv.reader(io.StringIO(api("admin").get(f"/pilotage/effectiveness.csv?{NOVEMBER}&lang=fr")
+                                              .get_data(as_text=True).lstrip("\ufeff")), delimiter=";") if r]
+    pin = next(r for r in rows if r[1] == "articles" and r[2] == "windows-hello-code-pin")
+    assert pin[4] == "4" and pin[6] == "1"  # shown in four sessions; one ticket resolved with it
+    assert "ouverte = 2" in pin[7] and "utile : oui = 1" in pin[7]
+    assert next(r for r in rows if r[2] == "deflection.sessions")[4] == "5"  # page_feedback alone is no form session

@@ -97,8 +97,9 @@ def render_csv(result: dict, panel: dict, p) -> str:
                          safe(definition(fig["key"], p, hours)), since, until])
     for table in panel["tables"]:
         for row in table["rows"]:
-            details = " | ".join(row.get("examples") or []) or " ; ".join(
-                f"{c}={row[c]}" for c in table["columns"] if c in row)
+            details = " | ".join(row.get("examples") or []) or _(" ; ").join(
+                f"{_(deflection_texts.ARTICLE_LABELS[c])} = {row[c]}" for c in table["columns"]
+                if c in deflection_texts.ARTICLE_LABELS)
             writer.writerow([panel["panel"], safe(table["key"]), safe(row["key"]), safe(row["label"]),
                              number(row["value"], p), "", len(row["ticket_ids"]), safe(details), since, until])
     return buffer.getvalue()
