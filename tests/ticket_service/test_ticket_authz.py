@@ -84,7 +84,8 @@ def sample_body(endpoint: str, role: str, world) -> dict:
 
 def url_for_rule(rule, world) -> str:
     values = {"ticket_id": world["access"] if "approvals" in rule.rule else world["ticket"],
-              "attachment_id": world["attachment"], "article_id": "poste-lent", "rest": "nope"}
+              "attachment_id": world["attachment"], "article_id": "poste-lent", "rest": "nope",
+              "panel": "sla"}
     if rule.endpoint == "api.incident_join":
         values["ticket_id"] = world["published"]
     missing = set(rule.arguments) - set(values)
