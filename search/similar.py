@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 import numpy as np
 
 from .analysis import analyze, detect_language, fold
+
+log = logging.getLogger(__name__)
 
 
 class TextSimilarity:
@@ -80,6 +83,9 @@ COSINE_ZERO = 0.7
 # 0.71 at 0.4 and 0.64 lexical), but fused at 0.4 keeps the most duplicates at a precision the desk can show.
 LEXICAL_WEIGHT = 0.4
 KIND = "ticket"  # embedding-cache kind: a ticket's text as a `query:`, the symmetric use of e5
+# A request never embeds more than this many uncached tickets (about 1 s here): a desk opened on a cold cache with a
+# 2,000-ticket backlog answers lexically at once and warms the cache by this many per view instead of for 30 s.
+MAX_EMBED_PER_CALL = 64
 _DEFAULT = object()
 _cache: list = []
 
@@ -129,7 +135,26 @@ class TicketSimilarity:
         self._vectors = None
         if encoder is not None:
             self._cache = _default_cache() if cache is _DEFAULT else cache
-            self._vectors = self.embed([text for _, text in items])
+            self._vectors = self._embed_bounded([text for _, text in items])
+            if self._vectors is None:
+                self.encoder = None  # this call answers on the lexical scale, whole
+
+    def _embed_bounded(self, texts: list[str]) -> np.ndarray | None:
+        """Return the texts' vectors, or None after warming at most ``MAX_EMBED_PER_CALL`` of them (or on failure)."""
+        from .embedding_cache import text_key
+
+        try:
+            if self._cache is not None and len(texts) > MAX_EMBED_PER_CALL:
+                keys = [text_key(self.encoder.name, KIND, t) for t in texts]
+                known = self._cache.get_many(keys)
+                missing = list(dict.fromkeys(t for k, t in zip(keys, texts) if k not in known))
+                if len(missing) > MAX_EMBED_PER_CALL:
+                    self.embed(missing[:MAX_EMBED_PER_CALL])
+                    return None
+            return self.embed(texts)
+        except (RuntimeError, OSError, ValueError) as exc:  # a failing engine must not fail the desk
+            log.warning("ticket similarity falls back to words: the encoder failed (%s)", exc)
+            return None
 
     @property
     def fused(self) -> bool:
@@ -154,7 +179,13 @@ class TicketSimilarity:
         lexical = self.lexical.scores(text)
         if self.encoder is None or not self.keys:
             return lexical
-        return self.weight * lexical + (1.0 - self.weight) * semantic_scale(self.cosines(text))
+        try:
+            cosines = self.cosines(text)
+        except (RuntimeError, OSError, ValueError) as exc:
+            log.warning("ticket similarity falls back to words: the encoder failed (%s)", exc)
+            self.encoder = None
+            return lexical
+        return self.weight * lexical + (1.0 - self.weight) * semantic_scale(cosines)
 
     def most_similar(self, text: str, k: int = 5, min_score: float = 0.0) -> list[tuple[str, float]]:
         """Return the keys of the texts most similar to ``text``, as ``TextSimilarity.most_similar`` does.

@@ -111,3 +111,37 @@ def test_switched_off_the_desk_uses_the_lexical_score_and_its_floor():
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "lexical 0.35"
+
+
+class FakeEncoder:
+    """A deterministic stand-in: what TicketSimilarity does around any encoder (bounds, failures) is under test."""
+
+    name, dim = "fake", 4
+
+    def __init__(self, fail=False):
+        self.fail, self.embedded = fail, 0
+
+    def queries(self, texts):
+        if self.fail:
+            raise RuntimeError("engine crashed")
+        self.embedded += len(texts)
+        return np.tile(np.array([1.0, 0, 0, 0], dtype=np.float32), (len(texts), 1))
+
+
+def test_a_cold_backlog_answers_lexically_and_warms_the_cache_a_bounded_step_per_call(tmp_path):
+    from search.similar import MAX_EMBED_PER_CALL
+
+    items = [(str(n), f"ticket numéro {n} imprimante") for n in range(MAX_EMBED_PER_CALL * 2 + 10)]
+    cache, encoder = EmbeddingCache(tmp_path), FakeEncoder()
+    first = TicketSimilarity(items, encoder=encoder, cache=cache)
+    assert not first.fused and encoder.embedded == MAX_EMBED_PER_CALL  # lexical now, cache warmed by one step
+    assert first.scores("imprimante").tolist() == TextSimilarity(items).scores("imprimante").tolist()
+    TicketSimilarity(items, encoder=encoder, cache=cache)
+    third = TicketSimilarity(items, encoder=encoder, cache=cache)  # the last 10 fit in one call
+    assert third.fused and encoder.embedded == len(items)
+
+
+def test_a_failing_encoder_falls_back_to_the_lexical_score(tmp_path):
+    similarity = TicketSimilarity(ITEMS, encoder=FakeEncoder(fail=True), cache=EmbeddingCache(tmp_path))
+    assert not similarity.fused
+    assert similarity.most_similar(CASES[0][0], k=3) == TextSimilarity(ITEMS).most_similar(CASES[0][0], k=3)
