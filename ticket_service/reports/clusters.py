@@ -9,8 +9,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 # A pair at or above these is « the same request » (0..1, search.TextSimilarity's word + character TF-IDF).
-# Tickets: domain/duplicates.SIMILAR_FLOOR (the lexical scale; TicketSimilarity's fused score has its own), measured on 50 labelled desk pairs (tests/fixtures/similar_tickets.json:
-# precision 0.95, recall 0.79 at 0.35). Searches are a few words and share them by chance (« copieur du 1er »,
+# Tickets: domain/duplicates.SIMILAR_FLOOR (the lexical scale; TicketSimilarity's fused score has its own),
+# measured on 50 labelled desk pairs (tests/fixtures/similar_tickets.json: precision 0.95, recall 0.79 at 0.35). Searches are a few words and share them by chance (« copieur du 1er »,
 # « depuis que j'ai changé »): among the 4,005 pairs of the 90 French KB queries (benchmarks/kb-queries-fr.jsonl),
 # the best-scoring pair about different fiches is at 0.41, so 0.45 groups none of them. Searches reworded for the
 # same fiche score 0.25 at most there: this floor groups people typing nearly the same words, the gap worth a fiche.
