@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ticket_service.domain.calendar import BusinessCalendar
 from ticket_service.domain.vocabulary import OPEN, STAFF_ROLES
+from ticket_service.reports import history_cache
 from ticket_service.store.models import UTC, Comment, IncidentFollower, Person, Ticket, TicketEvent, TicketLink
 
 PAUSED = ("waiting", "awaiting_approval", "resolved")  # the clock stops in these states (domain/sla.py)
@@ -169,48 +170,63 @@ def load_timelines(db: Session, since: datetime, until: datetime) -> list[Timeli
 def load_timeline_sets(db: Session, windows: list[tuple[datetime, datetime]]) -> list[list[Timeline]]:
     """Load, in one pass, the tickets of several windows (each as ``load_timelines`` chooses them, sharing objects)."""
     since, until = min(w[0] for w in windows), max(w[1] for w in windows)
-    # Created before the end and (created within, open now, or changed within): three index scans, not one OR over
-    # every ticket.
+    # Created before the end and (created within, open now, or changed within): index scans, not one OR over every
+    # ticket; the ticket's own columns are read on every request, its history rows kept (history_cache).
+    touched = [set(db.scalars(select(TicketEvent.ticket_id).where(TicketEvent.at >= start, TicketEvent.at < end)
+                              .distinct())) for start, end in windows]
     columns = select(*_TICKET_COLUMNS).where(Ticket.created_at < until)
     found = {row[0]: row for query in (columns.where(Ticket.created_at >= since), columns.where(Ticket.status.in_(OPEN)))
              for row in _execute(db, query)}
-    touched = db.scalars(select(TicketEvent.ticket_id).where(TicketEvent.at >= since, TicketEvent.at < until)
-                         .distinct())
-    found.update((row[0], row) for row in _rows(db, columns, Ticket.id, sorted(set(touched) - found.keys())))
+    found.update((row[0], row) for row in _rows(db, columns, Ticket.id, sorted(set().union(*touched) - found.keys())))
     ids = sorted(found)
     if not ids:
         return [[] for _ in windows]
-    timelines, instants = {}, {}
+    kept = history_cache.histories(db, ids, _load_histories)
+    timelines = {}
     for (tid, requester, created, title, status, group, level, priority, category, kind, assignee, major, answered,
          rating, comment, item) in (found[i] for i in ids):
-        timelines[tid] = Timeline(
+        history = kept[tid]
+        tl = timelines[tid] = Timeline(
             id=tid, requester_id=requester, created_at=_aware(created), title=title,
             current={"status": status, "group": group, "level": level, "priority": priority, "category": category,
                      "type": kind, "assignee_id": assignee, "major": bool(major)},
-            first_response_at=_aware(answered), rating=rating, rating_comment=comment, catalogue_item=item)
-        instants[tid] = []
-    for ticket_id, at, name, old, new, actor in _rows(db, select(
-            TicketEvent.ticket_id, TicketEvent.at, TicketEvent.field, TicketEvent.old, TicketEvent.new,
-            TicketEvent.actor_id), TicketEvent.ticket_id, ids, TicketEvent.at, TicketEvent.id):
-        at = at if at.tzinfo else at.replace(tzinfo=UTC)
-        instants[ticket_id].append(at)  # every row, tracked or not, says the ticket changed then
-        if name in TRACKED:
-            timelines[ticket_id].changes.append(Change(at, name, old, new, actor))
-        elif name == "satisfaction_rating":
-            timelines[ticket_id].rated_at = at
-    staff = select(Person.id).where(Person.role.in_(STAFF_ROLES))
-    for ticket_id, at, author in _rows(db, select(Comment.ticket_id, Comment.created_at, Comment.author_id).where(
-            Comment.internal.is_(False), Comment.author_id.in_(staff)), Comment.ticket_id, ids, Comment.created_at,
-            Comment.id):
-        timelines[ticket_id].staff_replies.append((_aware(at), author))
+            first_response_at=_aware(answered), rating=rating, rating_comment=comment, rated_at=history.rated_at,
+            catalogue_item=item, changes=list(history.changes), staff_replies=list(history.staff_replies))
+        tl._fields = (len(tl.changes), history.grouped)
     for (source,) in _rows(db, select(TicketLink.source_id).where(TicketLink.kind == "duplicate_of"),
                            TicketLink.source_id, ids):
         timelines[source].merged = True
     for (ticket_id,) in _rows(db, select(IncidentFollower.ticket_id), IncidentFollower.ticket_id, ids):
         timelines[ticket_id].followers += 1
     return [[tl for tl in timelines.values() if tl.created_at < end and (
-        tl.created_at >= start or tl.current["status"] in OPEN or _any_within(instants[tl.id], start, end))]
-        for start, end in windows]
+        tl.created_at >= start or tl.current["status"] in OPEN or tl.id in changed)]
+        for (start, end), changed in zip(windows, touched)]
+
+
+def _load_histories(db: Session, ids: list[int]) -> dict[int, history_cache.History]:
+    """Read the history rows of these tickets: tracked changes, rating instant, public replies by staff."""
+    changes, rated, replies = {i: [] for i in ids}, {}, {i: [] for i in ids}
+    for ticket_id, at, name, old, new, actor in _rows(db, select(
+            TicketEvent.ticket_id, TicketEvent.at, TicketEvent.field, TicketEvent.old, TicketEvent.new,
+            TicketEvent.actor_id).where(TicketEvent.field.in_((*TRACKED, "satisfaction_rating"))),
+            TicketEvent.ticket_id, ids, TicketEvent.at, TicketEvent.id):
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        if name == "satisfaction_rating":
+            rated[ticket_id] = at
+        else:
+            changes[ticket_id].append(Change(at, name, old, new, actor))
+    staff = select(Person.id).where(Person.role.in_(STAFF_ROLES))
+    for ticket_id, at, author in _rows(db, select(Comment.ticket_id, Comment.created_at, Comment.author_id).where(
+            Comment.internal.is_(False), Comment.author_id.in_(staff)), Comment.ticket_id, ids, Comment.created_at,
+            Comment.id):
+        replies[ticket_id].append((_aware(at), author))
+    out = {}
+    for i in ids:
+        grouped = {}
+        for c in changes[i]:
+            grouped.setdefault(c.field, []).append(c)
+        out[i] = history_cache.History(tuple(changes[i]), grouped, rated.get(i), tuple(replies[i]))
+    return out
 
 
 _TICKET_COLUMNS = (Ticket.id, Ticket.requester_id, Ticket.created_at, Ticket.title, Ticket.status, Ticket.group,
@@ -249,10 +265,6 @@ def _execute(db: Session, query) -> list:
 def _aware(moment: datetime | None) -> datetime | None:
     """Return an instant as UTCDateTime hands it back (the driver's rows carry naive UTC)."""
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
-def _any_within(instants: list[datetime], start: datetime, end: datetime) -> bool:
-    return any(start <= at < end for at in instants)
 
 
 def percentile(values: list[float], share: float) -> float | None:
