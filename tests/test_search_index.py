@@ -46,14 +46,17 @@ def test_abstains_when_nothing_fits(articles):
     assert result.confidence < index.threshold("fr")
 
 
-def test_threshold_follows_the_request_language_unless_set(articles):
-    """The French and English operating points differ (search/fusion.THRESHOLDS); an explicit threshold sets both."""
-    from search.fusion import THRESHOLDS
+def test_one_threshold_for_every_language_set_by_the_confidence_in_force(articles):
+    """No per-language constant: the semantic confidence has one threshold, the lexical fallback its own."""
+    from search.analysis import LANGUAGES
+    from search.fusion import LEXICAL_THRESHOLD, THRESHOLD
 
     index = build_index(articles)
-    assert (index.threshold("fr"), index.threshold("en")) == (THRESHOLDS["fr"], THRESHOLDS["en"])
-    assert index.threshold(text="outlook keeps asking for my password") == THRESHOLDS["en"]  # detected
-    assert build_index(articles, threshold=0.3).thresholds == {lang: 0.3 for lang in THRESHOLDS}
+    assert index.semantic is not None
+    assert index.thresholds == {lang: THRESHOLD for lang in LANGUAGES}
+    assert index.threshold(text="outlook keeps asking for my password") == THRESHOLD
+    assert build_index(articles, encoder=None).thresholds == {lang: LEXICAL_THRESHOLD for lang in LANGUAGES}
+    assert build_index(articles, threshold=0.3).thresholds == {lang: 0.3 for lang in LANGUAGES}
 
 
 def test_the_request_language_decides_abstention(articles):

@@ -47,17 +47,32 @@ def index():
     return build_index(load_articles(KB))  # default threshold: what employees get
 
 
+def ranked_ids(index, text, k=3):
+    """Return the first ``k`` article ids the index ranks for ``text``, answered or not."""
+    return [index.docs[num].id for num in index.rank(text).order[:k]]
+
+
 @pytest.mark.parametrize(("text", "expected"), IN_SCOPE)
 def test_employee_phrasing_finds_its_article(index, text, expected):
+    assert expected in ranked_ids(index, text)
     result = index.suggest(text)
-    assert not result.abstained, f"abstained (confidence {result.confidence:.2f} < {index.threshold('fr')})"
-    assert expected in [s.id for s in result.suggestions[:3]]
+    assert result.abstained or expected in [s.id for s in result.suggestions[:3]]
+
+
+def test_nearly_every_employee_phrasing_is_answered(index):
+    """15 of 17 are answered with the semantic confidence at its one threshold (search/fusion.THRESHOLD); the two
+    it abstains on are the weakest (« mon ordi est tres lent et le ventilo… » 0.76, « compte bloqué après
+    plusieurs essais » 0.72), where the lexical confidence answered all 17 but also 4 of 22 fresh out-of-scope
+    requests (benchmarks/RESULTS.md)."""
+    answered = [text for text, _ in IN_SCOPE if not index.suggest(text).abstained]
+    assert len(answered) >= 15, sorted(set(t for t, _ in IN_SCOPE) - set(answered))
 
 
 @pytest.mark.parametrize("text", ["le vpn ne marche pas", "le vpn bugue"])
 def test_a_request_that_only_says_broken_gets_its_topic(index, text):
+    categories = {d.id: d.category for d in index.docs}
+    assert all(categories[i] == "reseau-vpn" for i in ranked_ids(index, text, 2))
     result = index.suggest(text)
-    assert not result.abstained, f"abstained (confidence {result.confidence:.2f} < {index.threshold('fr')})"
     assert all(s.category == "reseau-vpn" for s in result.suggestions[:2])
 
 
@@ -70,8 +85,7 @@ def test_request_outside_the_kb_is_abstained_on(index, text):
 def test_relevance_as_a_whole(index):
     """Top-1 on every phrasing today (even without BM25F one slips): a broad slide that keeps each
     case in the top 3 still fails. Loosen only with a benchmark run showing the change is better."""
-    firsts = [index.suggest(text).suggestions[:1] for text, _ in IN_SCOPE]
-    top1 = sum(bool(first) and first[0].id == expected for first, (_, expected) in zip(firsts, IN_SCOPE))
+    top1 = sum(ranked_ids(index, text, 1) == [expected] for text, expected in IN_SCOPE)
     assert top1 == len(IN_SCOPE)
 
 
@@ -85,7 +99,7 @@ def test_weak_tail_suggestions_are_not_shown(index):
 
 def test_fresh_phrasings_as_a_whole(index):
     """The 90 French requests of benchmarks/kb-queries-fr.jsonl, written without running the index: floors a
-    little under today's figures (hit@5 0.94, mrr@10 0.91, answered 0.63, false 0.18), so a real regression
+    little under today's figures (hit@5 0.956, mrr@10 0.938, answered 0.38, false 0.045), so a real regression
     fails while one request moving does not. They live in benchmarks/kb-relevance-floors.json, which the KB
     workflow's `search compare` checks too. Raise them when the benchmark shows a lasting gain."""
     from search.compare import check_floors, read_floors
