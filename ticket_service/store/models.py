@@ -93,6 +93,8 @@ class Ticket(Base):
     group: Mapped[str] = mapped_column(String(50))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # indexed with status, below
     help_session_id: Mapped[str | None] = mapped_column(String(64))
+    # The ticket's id in the helpdesk it was imported from (``guichet import tickets``): a second import skips it.
+    external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
