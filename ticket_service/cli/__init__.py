@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from ticket_service.cli import database, demo, events, jobs, kb, learning, report, serve, tickets, users
+from ticket_service.cli import database, demo, events, importing, jobs, kb, learning, report, serve, tickets, users
 
 GROUPS = (kb.kb, database.db, demo.demo, users.users, tickets.tickets, learning.learning, report.report,
-          events.events, jobs.jobs)
+          events.events, jobs.jobs, importing.import_)
 
 
 @click.group()
