@@ -25,11 +25,8 @@ class ImportReport:
     skipped: int = 0  # already imported under the same external id: left as they are
     people_created: int = 0  # accounts made inactive for e-mails the helpdesk did not know
     errors: list[str] = field(default_factory=list)
+    bad_lines: int = 0  # lines with at least one problem
     written: bool = False  # the transaction was committed
-
-    @property
-    def bad_lines(self) -> int:
-        return len({e.rsplit(":", 3)[0] for e in self.errors})
 
 
 def import_tickets(db: Session, ctx: Context, lines: Iterable[str], *, filename: str, fmt: str,
@@ -60,6 +57,7 @@ def import_tickets(db: Session, ctx: Context, lines: Iterable[str], *, filename:
                     if not problems:
                         report.imported += 1
             if problems:
+                report.bad_lines += 1
                 report.errors += [f"{filename}:{line.number}: {name}: {problem}" for name, problem in problems]
             report.people_created = replay.people_created
             if progress is not None:

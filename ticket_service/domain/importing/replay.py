@@ -50,13 +50,14 @@ class Replay:
         self.people_created -= len(self._new)
         self._new = []
 
-    def person(self, email: str, staff: bool, field: str) -> Person:
+    def person(self, email: str, staff: bool, field: str, *, create_staff: bool | None = None) -> Person:
         """Return the account of an e-mail, created inactive when unknown; refuse a non-technician acting as one."""
+        create_staff = staff if create_staff is None else create_staff
         found = self._people.get(email)
         if found is None:
             found = self.db.scalar(select(Person).where(func.lower(Person.email) == email))
             if found is None:
-                found = Person(email=email, name=display_name(email), role="technician" if staff else "employee",
+                found = Person(email=email, name=display_name(email), role="technician" if create_staff else "employee",
                                active=False, session_epoch=0, password_hash=None, created_at=self.ctx.clock.now())
                 self.db.add(found)
                 self.db.flush()
@@ -72,7 +73,7 @@ class Replay:
         self._new = []
         staff = set(rec.staff) | {s.data["by"] for s in rec.steps if s.kind in ("reply", "reopen", "wait_end")
                                   and s.data.get("by") and s.data["by"] != rec.requester}
-        requester = self.person(rec.requester, rec.requester in staff, "requester")
+        requester = self.person(rec.requester, False, "requester", create_staff=rec.requester in staff)
         v = rec.values
         data = {k: v[k] for k in ("type", "title", "description", "category", "catalogue_item", "item_fields", "impact",
                                   "urgency") if v.get(k) is not None}
