@@ -60,7 +60,7 @@ PAGE = """<!doctype html>
 {% if ticket %}
   <h1>Demande n° {{ ticket.id }} créée</h1>
   {% if ticket.status == 'awaiting_approval' %}<p>Elle attend d'abord la validation de
-    {{ item.quorum }} valideur{{ 's' if item.quorum > 1 }} désigné{{ 's' if item.quorum > 1 }} ; vous êtes prévenu de la décision.</p>{% endif %}
+    {{ ngettext("%(num)s valideur désigné", "%(num)s valideurs désignés", item.quorum, num=item.quorum) }} ; vous êtes prévenu de la décision.</p>{% endif %}
   <p>Un technicien vous répond au plus tard le <strong>{{ due }}</strong> (priorité {{ ticket.priority }}).</p>
   <p><a href="/mes-demandes/{{ ticket.id }}">Suivre ma demande</a></p>
 {% else %}
@@ -69,7 +69,7 @@ PAGE = """<!doctype html>
   {% if item %}
     <h2>{{ item.label }}</h2>
     <p>{{ item.description }}{% if item.type == 'access_request' %} Cette demande d'accès est d'abord validée
-      ({{ item.quorum }} validation{{ 's' if item.quorum > 1 }}).{% endif %}</p>
+      ({{ ngettext("%(num)s validation", "%(num)s validations", item.quorum, num=item.quorum) }}).{% endif %}</p>
     <p><a href="/aide/formulaire">Choisir une autre demande</a></p>
   {% else %}
     <form method="get" action="/aide/formulaire">
