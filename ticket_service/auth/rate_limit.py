@@ -13,14 +13,15 @@ from ticket_service.http.errors import ApiError
 class TokenBuckets:
     """``burst`` requests at once per key, refilled at ``rate`` per second; bounded memory."""
 
-    def __init__(self, rate: float, burst: float, max_keys: int = 50_000):
+    def __init__(self, rate: float, burst: float, max_keys: int = 50_000, clock=time.monotonic):
         self.rate, self.burst, self.max_keys = float(rate), float(burst), max_keys
+        self.clock = clock  # seconds, monotonic; a test drives it instead of waiting
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill)
         self._lock = threading.Lock()
 
     def take(self, key: str, scale: float = 1.0) -> int | None:
         """Spend one token of ``key`` (a bucket ``scale`` times larger); return None, or the seconds to wait."""
-        now = time.monotonic()
+        now = self.clock()
         rate, burst = self.rate * scale, self.burst * scale
         with self._lock:
             tokens, last = self._buckets.get(key, (burst, now))
