@@ -22,8 +22,11 @@ def resolutions_in_period(scope: Scope) -> list[tuple[Timeline, datetime]]:
 
 def targets(scope: Scope, tl: Timeline) -> dict[str, float]:
     """Return the ticket's targets in business seconds (priority at the end of the period, catalogue override)."""
-    row = scope.policies.targets(tl.value_at("priority", scope.as_of), tl.catalogue_item)
-    return {"first_response": row["first_response"] * 3600, "resolution": row["resolution"] * 3600}
+    key = ("targets", tl.id)
+    if key not in scope.memo:
+        row = scope.policies.targets(tl.value_at("priority", scope.as_of), tl.catalogue_item)
+        scope.memo[key] = {"first_response": row["first_response"] * 3600, "resolution": row["resolution"] * 3600}
+    return dict(scope.memo[key])
 
 
 def elapsed_to(scope: Scope, tl: Timeline, end: datetime) -> float:

@@ -16,6 +16,7 @@ from ticket_service.store.models import UTC, Comment, IncidentFollower, Person, 
 PAUSED = ("waiting", "awaiting_approval", "resolved")  # the clock stops in these states (domain/sla.py)
 TRACKED = ("status", "group", "level", "priority", "category", "type", "assignee_id", "major")
 CHUNK = 500  # ids per IN (...) query where arrays cannot be bound
+_UNKNOWN = object()  # not answered yet (None is an answer)
 
 
 @dataclass
@@ -70,8 +71,10 @@ class Timeline:
         """Return a field's value at an instant: the last change before it, else the value before the first change."""
         key = (name, moment)
         kept = self._fields
-        if kept is not None and kept[0] == len(self.changes) and key in self._memo:
-            return self._memo[key]
+        if kept is not None and kept[0] == len(self.changes):
+            found = self._memo.get(key, _UNKNOWN)
+            if found is not _UNKNOWN:
+                return found
         rows = self._grouped().get(name)
         if not rows:
             found = self.current.get(name)
@@ -98,14 +101,14 @@ class Timeline:
 
     def self_resolution(self) -> datetime | None:
         """Return when the requester closed the ticket as solved by self-service (new → closed by the requester)."""
-        for c in self.status_changes():
+        for c in self.changes_of("status"):
             if c.old == "new" and c.new == "closed" and c.actor_id == self.requester_id and not self.merged:
                 return c.at
         return None
 
     def reopens(self) -> list[Change]:
         """Return the reopenings (résolu → en cours), by the requester or the desk."""
-        return [c for c in self.status_changes() if c.old == "resolved" and c.new == "in_progress"]
+        return [c for c in self.changes_of("status") if c.old == "resolved" and c.new == "in_progress"]
 
     def escalations_before(self, moment: datetime) -> int:
         """Return how many level changes happened before an instant."""
@@ -114,7 +117,7 @@ class Timeline:
     def pauses(self, until: datetime) -> list[tuple[datetime, datetime]]:
         """Return the intervals spent in a paused state (en attente, validation, résolu) before ``until``."""
         out, start = [], None
-        for c in self.status_changes():
+        for c in self.changes_of("status"):
             if c.at >= until:
                 break
             if c.new in PAUSED and start is None:
@@ -132,7 +135,10 @@ class Timeline:
 
     def last_resolution_standing(self, since: datetime, until: datetime) -> datetime | None:
         """Return the last desk resolution in [since, until) if the ticket was still resolved or closed at ``until``."""
-        inside = [r for r in self.resolutions() if since <= r < until]
+        self._grouped()
+        if "resolutions" not in self._memo:
+            self.resolutions()
+        inside = [r for r in self._memo["resolutions"] if since <= r < until]
         if not inside:
             return None
         after = self.value_at("status", until - timedelta(microseconds=1))
@@ -172,8 +178,8 @@ def load_timeline_sets(db: Session, windows: list[tuple[datetime, datetime]]) ->
     since, until = min(w[0] for w in windows), max(w[1] for w in windows)
     # Created before the end and (created within, open now, or changed within): index scans, not one OR over every
     # ticket; the ticket's own columns are read on every request, its history rows kept (history_cache).
-    touched = [set(db.scalars(select(TicketEvent.ticket_id).where(TicketEvent.at >= start, TicketEvent.at < end)
-                              .distinct())) for start, end in windows]
+    touched = [{row[0] for row in _execute(db, select(TicketEvent.ticket_id).where(
+        TicketEvent.at >= start, TicketEvent.at < end).distinct())} for start, end in windows]
     columns = select(*_TICKET_COLUMNS).where(Ticket.created_at < until)
     found = {row[0]: row for query in (columns.where(Ticket.created_at >= since), columns.where(Ticket.status.in_(OPEN)))
              for row in _execute(db, query)}
