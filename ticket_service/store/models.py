@@ -94,7 +94,8 @@ class Ticket(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # indexed with status, below
     help_session_id: Mapped[str | None] = mapped_column(String(64))
     # The ticket's id in the helpdesk it was imported from (``guichet import tickets``): a second import skips it.
-    external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    # a unique index rather than a constraint: SQLite adds and drops an index in place, a constraint recreates tickets
+    external_id: Mapped[str | None] = mapped_column(String(120), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -348,3 +349,13 @@ class OutboxDelivery(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SlaNotice(Base):
+    """The SLA watch's marker: this ticket's target was reported at risk or breached, once (its key says so)."""
+
+    __tablename__ = "sla_notices"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    target: Mapped[str] = mapped_column(String(20), primary_key=True)  # first_response | resolution
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # at_risk | breached
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -17,12 +17,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('external_id', sa.String(length=120), nullable=True))
-        batch_op.create_unique_constraint('uq_tickets_external_id', ['external_id'])
+    # in place on SQLite too (ADD COLUMN, CREATE UNIQUE INDEX): recreating tickets would break the foreign keys to it
+    op.add_column('tickets', sa.Column('external_id', sa.String(length=120), nullable=True))
+    op.create_index('ix_tickets_external_id', 'tickets', ['external_id'], unique=True)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.drop_constraint('uq_tickets_external_id', type_='unique')
+    op.drop_index('ix_tickets_external_id', table_name='tickets')
+    with op.batch_alter_table('tickets', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('external_id')
