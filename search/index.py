@@ -157,15 +157,17 @@ class SuggestionIndex:
         terms = set(self.query_terms(text))
         out = []
         shown = list(ranking.top(k))
-        best = self.semantic.best_passages(self.query_vector(text)) if self.semantic is not None else None
+        vector = self.query_vector(text) if self.semantic is not None else None
         floor = TAIL_RATIO * shown[0][1] if shown else 0.0
         for num, score, confidence in shown:
             if score <= 0 or score < floor:
                 break  # no evidence at all, or far weaker than the first: noise in the list
             doc = self.docs[num]
             passage, marks = snippet(doc.symptoms, doc.text, terms, self.lang)
-            if not marks and best is not None and best[num] < len(doc.passages):
-                passage = semantic_snippet(doc.passages[best[num]], doc.title)  # matched in meaning, not in words
+            if not marks and vector is not None and doc.passages:
+                best = self.semantic.best_passage(vector, num)
+                if best < len(doc.passages):
+                    passage = semantic_snippet(doc.passages[best], doc.title)  # matched in meaning, not in words
             out.append(Suggestion(doc.id, doc.title, round(score, 4), round(confidence, 4), passage,
                                   marks, doc.category))
         return SuggestResult(out, False, ranking.confidence, lang)

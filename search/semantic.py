@@ -65,8 +65,8 @@ class SemanticSignal:
         cosines = self.vectors @ query_vector.astype(np.float32)
         return np.maximum.reduceat(cosines, self.starts).astype(float)
 
-    def best_passages(self, query_vector: np.ndarray) -> np.ndarray:
-        """Return, per article, the index (within the article) of its best passage."""
-        cosines = self.vectors @ query_vector.astype(np.float32)
-        ends = np.append(self.starts[1:], len(cosines))
-        return np.array([int(np.argmax(cosines[s:e])) for s, e in zip(self.starts, ends)])
+    def best_passage(self, query_vector: np.ndarray, article: int) -> int:
+        """Return the index (within the article) of one article's best passage: only the shown ones need it."""
+        start = int(self.starts[article])
+        end = int(self.starts[article + 1]) if article + 1 < len(self.starts) else len(self.vectors)
+        return int(np.argmax(self.vectors[start:end] @ query_vector.astype(np.float32)))
