@@ -141,6 +141,7 @@ class SlaAtRisk(DomainEvent):
     name: ClassVar[str] = "sla.at_risk"
     target: str = "resolution"  # first_response | resolution
     due: datetime | None = None
+    recipients: tuple[int, ...] = ()  # people to warn: the assignee and the group's members
 
 
 @dataclass(frozen=True)
@@ -148,12 +149,21 @@ class SlaBreached(DomainEvent):
     name: ClassVar[str] = "sla.breached"
     target: str = "resolution"
     due: datetime | None = None
+    recipients: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SlaLeadNotified(DomainEvent):
+    name: ClassVar[str] = "sla.lead_notified"  # sla.on_breach's notify_group_lead
+    target: str = "resolution"
+    group: str = ""
+    recipients: tuple[int, ...] = ()  # the group's lead
 
 
 EVENT_TYPES: dict[str, type[DomainEvent]] = {cls.name: cls for cls in (
     TicketCreated, TicketUpdated, TicketTransitioned, TicketResolved, TicketReopened, TicketClosed, CommentAdded,
     AttachmentAdded, TicketEscalated, ApprovalDecided, TicketsLinked, TicketMerged, ArticleLinked, SatisfactionRated,
-    IncidentPublished, IncidentJoined, SlaAtRisk, SlaBreached)}
+    IncidentPublished, IncidentJoined, SlaAtRisk, SlaBreached, SlaLeadNotified)}
 
 
 def field_names(cls: type[DomainEvent]) -> list[str]:

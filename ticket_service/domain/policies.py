@@ -20,6 +20,7 @@ CATALOGUE_TYPES = ("service_request", "access_request")  # what a catalogue item
 FIELD_TYPES = ("text", "textarea", "choice", "date", "number", "email")
 _ITEM_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")  # kebab-case, as article ids (it appears in links: ?item=…)
 _FIELD_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+BREACH_ACTIONS = ("notify_group_lead", "raise_level")  # sla.on_breach steps without an argument (and {reassign: g})
 ITEM_ID_MAX = 50  # tickets.catalogue_item is String(50)
 FIELDS_PER_ITEM = 20
 TEXT_MAX = {"text": 200, "textarea": 2000, "email": 254}  # default max_length per text type
@@ -40,6 +41,8 @@ class Group:
     provider: bool = False  # an outside company: its OLA is measured on its own calendar
     calendar: tuple | None = None  # a provider's (timezone, workdays, hours, holidays_country); None: the desk's
     ola: dict[str, float] = field(default_factory=dict)  # a provider's resolution target per priority (business hours)
+    lead: str = ""  # who the SLA watch's notify_group_lead warns: `lead:`, else the first member
+
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ class Policies:
     organisation: Organisation
     form_labels: FormLabels
     job_intervals: dict[str, int] = field(default_factory=dict)  # jobs.every: job name → seconds, 0 = off
+    # sla.on_breach: priority → what the SLA watch does on a breach, e.g. (("notify_group_lead", None), ("reassign", "g"))
+    on_breach: dict[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -213,7 +218,7 @@ class _Validator:
             timezone=tz, workdays=days, hours=hours, holidays_country=country,
             auto_close_business_days=auto_close, satisfaction_enabled=satisfaction["enabled"],
             organisation=self.config.organisation, form_labels=self._form_labels(request_types, urgency, impact),
-            job_intervals=self._job_intervals(), source=self.source,
+            job_intervals=self._job_intervals(), on_breach=self._on_breach(groups), source=self.source,
         )
 
     def _job_intervals(self) -> dict[str, int]:
@@ -268,8 +273,11 @@ class _Validator:
                 self.fail(f"groups.{gid}.level", f"is {spec.get('level')!r}", "set N1, N2 or N3.")
             if not isinstance(spec.get("name"), str):
                 self.fail(f"groups.{gid}.name", "is missing", "give the group a display name.")
-            groups[gid] = Group(gid, spec["name"], spec["level"], self._people(f"groups.{gid}.members", spec.get("members"), fix),
-                                *self._provider(gid, spec))
+            members = self._people(f"groups.{gid}.members", spec.get("members"), fix)
+            lead = spec.get("lead", members[0])
+            if not isinstance(lead, str) or lead.lower() not in members:
+                self.fail(f"groups.{gid}.lead", f"is {lead!r}, not a member", "name one of the group's members, or remove it.")
+            groups[gid] = Group(gid, spec["name"], spec["level"], members, *self._provider(gid, spec), lead=lead.lower())
         for level in LEVELS:
             if not any(g.level == level for g in groups.values()):
                 self.fail("groups", f"has no {level} group", f"add a group with `level: {level}` (escalation needs N1, N2 and N3).")
@@ -439,10 +447,41 @@ class _Validator:
             if row["first_response"] > row["resolution"]:
                 self.fail(f"sla.{prio}.first_response", "is longer than the resolution target", "make first_response ≤ resolution.")
             sla[prio] = {"first_response": float(row["first_response"]), "resolution": float(row["resolution"])}
+        for key in spec:
+            if key not in (*PRIORITIES, "at_risk_ratio", "on_breach"):
+                self.fail(f"sla.{key}", "is not an SLA setting", "use P1..P4, at_risk_ratio and on_breach.")
         ratio = spec.get("at_risk_ratio", 0.75)
         if not isinstance(ratio, (int, float)) or isinstance(ratio, bool) or not 0 < ratio < 1:
             self.fail("sla.at_risk_ratio", f"is {ratio!r}", "set a share strictly between 0 and 1, e.g. 0.75.")
         return sla, float(ratio)
+
+    def _on_breach(self, groups: dict[str, Group]) -> dict[str, tuple[tuple[str, str | None], ...]]:
+        """Read ``sla.on_breach`` (optional): priority → list of notify_group_lead, raise_level, {reassign: group}."""
+        fix = "write `on_breach: {P1: [notify_group_lead, raise_level], P2: [notify_group_lead, {reassign: <group>}]}`."
+        spec = self.data["sla"].get("on_breach")
+        if spec is None:
+            return {}
+        plan = {}
+        for prio, steps in self.mapping("sla.on_breach", spec, fix).items():
+            key = f"sla.on_breach.{prio}"
+            if prio not in PRIORITIES:
+                self.fail(key, "is not a priority", "use P1, P2, P3 or P4 as keys. " + fix)
+            if not isinstance(steps, list) or not steps:
+                self.fail(key, "must be a non-empty list of actions", fix)
+            parsed = []
+            for step in steps:
+                if step in BREACH_ACTIONS:
+                    parsed.append((step, None))
+                elif isinstance(step, dict) and list(step) == ["reassign"]:
+                    if step["reassign"] not in groups:
+                        self.fail(f"{key}.reassign", f"is {step['reassign']!r}, not a group id",
+                                  "name one of: " + ", ".join(groups) + ".")
+                    parsed.append(("reassign", step["reassign"]))
+                else:
+                    self.fail(key, f"contains {step!r}, not an action",
+                              "use notify_group_lead, raise_level or {reassign: <group id>}.")
+            plan[prio] = tuple(parsed)
+        return plan
 
     def _calendar(self):
         return self._calendar_of("calendar", self.data.get("calendar"))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, select
 
 from ticket_service.domain.calendar import BusinessCalendar
 from ticket_service.domain.policies import Policies
-from ticket_service.domain.vocabulary import DONE
+from ticket_service.domain.vocabulary import DONE, OPEN
 from ticket_service.store.models import Ticket
 
 RUNNING = ("new", "in_progress")  # the clock ticks only in these states
@@ -45,23 +46,74 @@ def resume(ticket: Ticket, now: datetime, policies: Policies, cal: BusinessCalen
     compute_dues(ticket, policies, cal)
 
 
+TARGETS = ("first_response", "resolution")
+
+
+@dataclass(frozen=True)
+class TargetState:
+    """Where one SLA target of a ticket stands: ``ok``, ``at_risk`` or ``breached``, with its instants."""
+
+    state: str
+    due: datetime | None
+    at_risk_at: datetime | None
+
+
+def target_states(ticket: Ticket, now: datetime, policies: Policies, cal: BusinessCalendar) -> dict[str, TargetState]:
+    """Return the state of each target: the one computation behind the desk queues, the clocks and the SLA watch."""
+    first_target, _ = _targets(policies, ticket)
+    met, fr_due = ticket.first_response_at, ticket.first_response_due
+    fr_risk = None
+    if fr_due is not None and (met or now) > fr_due:
+        first = "breached"
+    elif fr_due is not None and met is None and ticket.status in RUNNING:
+        fr_risk = cal.add_business_seconds(ticket.created_at, first_target * policies.at_risk_ratio)
+        first = "at_risk" if now >= fr_risk else "ok"
+    else:
+        first = "ok"
+    finished = ticket.resolved_at if ticket.status in DONE else None
+    due, risk = ticket.resolution_due, ticket.resolution_at_risk
+    if finished is not None:
+        resolution = "breached" if due is not None and finished > due else "ok"
+    elif ticket.status not in RUNNING or due is None:  # paused (waiting on the requester, an approval): no tick
+        resolution = "ok"
+    elif now > due:
+        resolution = "breached"
+    else:
+        resolution = "at_risk" if risk is not None and now >= risk else "ok"
+    return {"first_response": TargetState(first, fr_due, fr_risk), "resolution": TargetState(resolution, due, risk)}
+
+
+def ticket_state(states: dict[str, TargetState]) -> str:
+    """Return a ticket's queue: ``breached`` if any target is, else ``at_risk`` if any is, else ``ok``."""
+    kinds = {s.state for s in states.values()}
+    return "breached" if "breached" in kinds else "at_risk" if "at_risk" in kinds else "ok"
+
+
+def open_states(db, now: datetime, policies: Policies, cal: BusinessCalendar) -> dict[int, dict[str, TargetState]]:
+    """Return the target states of every open ticket, by ticket id."""
+    tickets = db.scalars(select(Ticket).where(Ticket.status.in_(OPEN)).order_by(Ticket.id))
+    return {t.id: target_states(t, now, policies, cal) for t in tickets}
+
+
+def queue_ids(db, now: datetime, policies: Policies, cal: BusinessCalendar) -> dict[str, list[int]]:
+    """Return the ids of the open tickets in the « à risque » and « dépassé » queues."""
+    queues = {"at_risk": [], "breached": []}
+    for ticket_id, states in open_states(db, now, policies, cal).items():
+        state = ticket_state(states)
+        if state != "ok":
+            queues[state].append(ticket_id)
+    return queues
+
+
 def sla_view(ticket: Ticket, now: datetime, policies: Policies, cal: BusinessCalendar) -> dict:
     """Return the clocks as shown on a ticket: due instants, paused, breached and at-risk flags."""
     first_target, resolution_target = _targets(policies, ticket)
-    met = ticket.first_response_at
-    fr_due = ticket.first_response_due
-    fr_breached = fr_due is not None and (met or now) > fr_due
-    fr_at_risk = (not met and not fr_breached and ticket.status in RUNNING
-                  and cal.business_seconds_between(ticket.created_at, now) >= first_target * policies.at_risk_ratio)
+    states = target_states(ticket, now, policies, cal)
+    met, fr_due, due = ticket.first_response_at, ticket.first_response_due, ticket.resolution_due
+    fr_breached, fr_at_risk = states["first_response"].state == "breached", states["first_response"].state == "at_risk"
+    res_breached, res_at_risk = states["resolution"].state == "breached", states["resolution"].state == "at_risk"
     finished = ticket.resolved_at if ticket.status in DONE else None
-    due = ticket.resolution_due
     paused = ticket.status in ("waiting", "awaiting_approval")
-    if finished is not None:
-        res_breached = due is not None and finished > due
-    else:
-        res_breached = due is not None and ticket.status in RUNNING and now > due
-    res_at_risk = (not res_breached and ticket.status in RUNNING and ticket.resolution_at_risk is not None
-                   and now >= ticket.resolution_at_risk)
     elapsed = cal.business_seconds_between(ticket.created_at, ticket.waiting_since or finished or now) - (ticket.paused_seconds or 0)
     return {
         "first_response": {"due": _iso(fr_due), "met_at": _iso(met), "breached": fr_breached, "at_risk": bool(fr_at_risk),

@@ -191,8 +191,9 @@ def open_incidents_of(db: Session, problem: Ticket) -> list[Ticket]:
     return list(rows)
 
 
-def escalate(db: Session, ctx: Context, ticket: Ticket, actor: Person, reason: str, now: datetime | None = None) -> Ticket:
-    """Move an open ticket to the next level's group; the reason is mandatory and audited."""
+def escalate(db: Session, ctx: Context, ticket: Ticket, actor: Person | None, reason: str,
+             now: datetime | None = None) -> Ticket:
+    """Move an open ticket to the next level's group (actor None: a rule); the reason is mandatory and audited."""
     now = now or utcnow()
     if not fits(reason, ESCALATION_REASON):
         raise invalid("Motivez l'escalade (10 caractères au moins).",
@@ -212,7 +213,7 @@ def escalate(db: Session, ctx: Context, ticket: Ticket, actor: Person, reason: s
     record(db, ticket, actor, "group", old_group, ticket.group, reason, now=now)
     if old_assignee is not None:
         record(db, ticket, actor, "assignee_id", old_assignee, None, reason, now=now)
-    emit(db, TicketEscalated(ticket.id, actor.id, now, from_level=old_level, to_level=nxt, group=ticket.group,
+    emit(db, TicketEscalated(ticket.id, _id(actor), now, from_level=old_level, to_level=nxt, group=ticket.group,
                              reason=reason))
     return ticket
 

@@ -16,7 +16,7 @@ from ticket_service.domain.vocabulary import DONE, LEVELS, OPEN, PRIORITIES, REQ
 from ticket_service.http.api.tickets import SORTS
 from ticket_service.http.validation import is_valid_text, parse_id
 from ticket_service.http.web.common import back_to, done, env, form_int, staff_only
-from ticket_service.store.models import Person, Ticket, utcnow
+from ticket_service.store.models import Person, Ticket
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
@@ -45,16 +45,17 @@ def search_clauses(text: str) -> list:
     return clauses
 
 
-def queue_clause(name: str, user, ctx, now):
-    """Return the SQL condition of a named queue."""
+def queue_clause(name: str, user, ctx, now, sla_ids: dict[str, list[int]]):
+    """Return the SQL condition of a named queue (« à risque » / « dépassé »: the SLA watch's own computation)."""
     open_ = Ticket.status.in_(OPEN)
+    if name in ("at_risk", "breached"):
+        return Ticket.id.in_(sla_ids[name]) & open_
     groups = ctx.policies.groups_of(user.email) or ["-"]
     return {
         "open": open_, "all": Ticket.id.is_not(None),
         "mine": (Ticket.assignee_id == user.id) & open_,
         "group": Ticket.group.in_(groups) & open_,
         "unassigned": Ticket.assignee_id.is_(None) & Ticket.status.in_(("new", "in_progress", "waiting")),
-        "at_risk": sla.at_risk_clause(now), "breached": sla.breached_clause(now) & open_,
         "awaiting_approval": Ticket.status == "awaiting_approval",
         "kb_gap": Ticket.kb_gap.is_(True) & Ticket.status.in_(DONE),
     }[name]
@@ -70,7 +71,7 @@ def technicians(db) -> list[Person]:
 def queue():
     """List tickets of a queue, filtered and sorted (allow-listed parameters only), with every queue's count."""
     db, ctx, user = env()
-    now = utcnow()
+    now = ctx.clock.now()
     args = request.args
     name = args.get("queue", "open")
     sort = args.get("sort", "resolution_due")
@@ -88,7 +89,8 @@ def queue():
     page = parse_id(page)
     if page is None or not 1 <= page <= 100_000:
         abort(400)
-    stmt = select(Ticket).where(queue_clause(name, user, ctx, now))
+    sla_ids = sla.queue_ids(db, now, ctx.policies, ctx.calendar)
+    stmt = select(Ticket).where(queue_clause(name, user, ctx, now, sla_ids))
     for key, value in filters.items():
         stmt = stmt.where(getattr(Ticket, key) == value)
     if search:
@@ -102,7 +104,7 @@ def queue():
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page, pages)
     tickets = db.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    counts = {q: db.scalar(select(func.count()).select_from(Ticket).where(queue_clause(q, user, ctx, now))) for q in QUEUES}
+    counts = {q: db.scalar(select(func.count()).select_from(Ticket).where(queue_clause(q, user, ctx, now, sla_ids))) for q in QUEUES}
     people = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(
         {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id})))}
     clocks = {t.id: sla.sla_view(t, now, ctx.policies, ctx.calendar) for t in tickets}
