@@ -219,3 +219,18 @@ def test_a_bad_on_breach_is_refused_at_start_up_naming_the_key_and_the_fix(tmp_p
     with pytest.raises(PolicyError) as err:
         load_policies(path)
     assert f"`{key}`" in str(err.value) and fix in str(err.value) and "fix:" in str(err.value)
+
+
+def test_the_worker_runs_sla_watch_from_its_schedule_in_helpdesk_yml(app, clock):
+    from ticket_service.jobs import Worker
+
+    worker = Worker(app, clock=clock)
+    assert worker.intervals["sla.watch"] == 300  # helpdesk.yml jobs.every
+    worker.intervals = {"sla.watch": 300}
+    ticket_id = open_ticket(app)
+    assert worker.run_once() is False, "a new schedule first runs one interval later"
+    clock.at = paris(2026, 7, 15, 12, 31)
+    assert worker.drain() == 1  # the tick's one job, claimed and run
+    assert [n for n, _ in sla_events(app, ticket_id)] == ["sla.at_risk"]
+    clock.at = paris(2026, 7, 15, 12, 40)
+    assert worker.drain() == 1 and [n for n, _ in sla_events(app, ticket_id)] == ["sla.at_risk"]
