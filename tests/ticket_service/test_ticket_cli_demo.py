@@ -92,6 +92,6 @@ def test_demo_offers_pairs_to_review_and_learning_publish_writes_the_approved_on
         database.dispose()
     index_dir = tmp_path / "index"
     result = run({**env, "GUICHET_INDEX_DIR": str(index_dir)}, "learning", "publish")
-    assert result.exit_code == 0 and "1 approved pair(s)" in result.output, result.output
+    assert result.exit_code == 0 and "1 approved pair written" in result.output, result.output
     (line,) = [json.loads(x) for x in (index_dir / "history.jsonl").read_text(encoding="utf-8").splitlines()]
     assert line["text"] == "imprimante du 2e hors ligne" and line["reviewed"] is True

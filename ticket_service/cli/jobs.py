@@ -50,7 +50,8 @@ def worker(poll, once):
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         if once:
-            click.echo(f"Ran {job_worker.drain(stop)} job(s).")
+            ran = job_worker.drain(stop)
+            click.echo(f"Ran {ran} job{'' if ran == 1 else 's'}.")
         else:
             click.echo(f"Worker {job_worker.id} running (every {job_worker.poll:g} s when idle; SIGTERM stops it).",
                        err=True)

@@ -25,4 +25,4 @@ def learning_publish():
         raise SystemExit(1)
     with get_database(app).reader() as session:
         count = len(approved(session))
-    click.echo(f"{count} approved pair(s) written to {path}")
+    click.echo(f"{count} approved pair{'' if count == 1 else 's'} written to {path}")

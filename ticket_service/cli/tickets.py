@@ -18,4 +18,4 @@ def tickets_autoclose():
     from ticket_service.jobs import run_now
 
     closed = run_now(load_app(), "tickets.auto_close")  # the job the worker runs every JOB_INTERVALS seconds
-    click.echo(f"Closed {len(closed)} ticket(s).")
+    click.echo(f"Closed {len(closed)} ticket{'' if len(closed) == 1 else 's'}.")
