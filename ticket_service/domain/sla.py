@@ -47,6 +47,9 @@ def resume(ticket: Ticket, now: datetime, policies: Policies, cal: BusinessCalen
 
 
 TARGETS = ("first_response", "resolution")
+_STATE_COLUMNS = (Ticket.id, Ticket.status, Ticket.priority, Ticket.catalogue_item, Ticket.created_at,
+                  Ticket.first_response_at, Ticket.first_response_due, Ticket.resolved_at, Ticket.resolution_due,
+                  Ticket.resolution_at_risk)
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,9 @@ def ticket_state(states: dict[str, TargetState]) -> str:
 
 def open_states(db, now: datetime, policies: Policies, cal: BusinessCalendar) -> dict[int, dict[str, TargetState]]:
     """Return the target states of every open ticket, by ticket id."""
-    tickets = db.scalars(select(Ticket).where(Ticket.status.in_(OPEN)).order_by(Ticket.id))
-    return {t.id: target_states(t, now, policies, cal) for t in tickets}
+    # plain rows of the columns target_states reads (a desk page pays this): a third of loading whole tickets
+    rows = db.execute(select(*_STATE_COLUMNS).where(Ticket.status.in_(OPEN)).order_by(Ticket.id))
+    return {row.id: target_states(row, now, policies, cal) for row in rows}
 
 
 def queue_ids(db, now: datetime, policies: Policies, cal: BusinessCalendar) -> dict[str, list[int]]:
