@@ -40,6 +40,9 @@ def build_app(test_config: dict | None = None) -> Flask:
         app.config["MAX_CONTENT_LENGTH"] = int(app.config["ATTACHMENT_MAX_BYTES"]) + 1024 * 1024
 
     from ticket_service import cli, http, runtime
+    from ticket_service.notify.smtp import load as check_mail_settings
+
+    check_mail_settings(app.config)  # a bad SMTP_SECURITY, SMTP_PORT or MAIL_FROM stops here, named
 
     runtime.init_app(app)  # validates helpdesk.yml: a broken file stops here with the key and the fix
     http.init_app(app)

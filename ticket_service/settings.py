@@ -90,3 +90,21 @@ SETTINGS += (
      "the following events go on."),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
+
+# mail out (ticket_service/notify/): notifications leave through the outbox; with SMTP_HOST unset they wait there
+SETTINGS += (
+    ("SMTP_HOST", None, "SMTP server that sends the notifications; unset, mails wait in the outbox (nothing is lost) "
+     "and /admin/courriels shows what would go out."),
+    ("SMTP_PORT", None, "SMTP port; default 25 with SMTP_SECURITY none, 587 with starttls, 465 with tls."),
+    ("SMTP_SECURITY", "starttls", "none | starttls (upgrade a plain connection, refuse a server without it) | tls "
+     "(implicit TLS from the start)."),
+    ("SMTP_USERNAME", None, "SMTP authentication user; no authentication when unset."),
+    ("SMTP_PASSWORD", None, "SMTP authentication password (with SMTP_USERNAME)."),
+    ("SMTP_CA_FILE", None, "CA bundle that signs the SMTP server's certificate (an internal CA); default: the "
+     "system's trusted roots. The certificate and the host name are always checked."),
+    ("SMTP_TIMEOUT_SECONDS", 30, "Longest wait for the SMTP server; past it the mail is retried later."),
+    ("MAIL_FROM", "Guichet <guichet@localhost>", "Sender of the notifications; its domain names the Message-IDs and "
+     "the signed reply address (local+token@domain)."),
+    ("PUBLIC_URL", "http://localhost:5000", "Address of Guichet as people reach it, for the links in mails."),
+)
+DEFAULTS = {name: default for name, default, _ in SETTINGS}

@@ -55,3 +55,6 @@ def prune_jobs(app, database, payload: dict, clock: Clock) -> int:
 
     with database.write() as db:
         return purge_finished(db, clock.now() - timedelta(days=float(app.config["JOB_RETENTION_DAYS"])))
+
+
+from ticket_service.notify import mail as _mail  # noqa: E402,F401  (registers the `mail` outbox subscriber)

@@ -34,6 +34,10 @@ class Message:
 
 Subscriber = Callable[[Message], None]
 
+
+class Postpone(Exception):
+    """Raised by a subscriber that cannot work yet (e.g. no SMTP server set): the event stays pending, no try counted."""
+
 # name → subscriber; the name keys the delivery record, so renaming a subscriber makes it start over.
 SUBSCRIBERS: dict[str, Subscriber] = {}
 
@@ -50,10 +54,12 @@ def deliverer(subscribers: Mapping[str, Subscriber]) -> Handler:
     """Return the job handler that delivers pending events to these subscribers."""
     def deliver(app, database, payload: dict, clock: Clock) -> int:
         config = app.config
-        return sum(deliver_to(database, name, subscribers[name], clock, batch=int(config["OUTBOX_BATCH"]),
-                              max_attempts=int(config["OUTBOX_MAX_ATTEMPTS"]),
-                              backoff=(float(config["JOB_BACKOFF_SECONDS"]), float(config["JOB_BACKOFF_MAX_SECONDS"])))
-                   for name in sorted(subscribers))
+        with app.app_context():  # subscribers read the app's settings through current_app
+            return sum(deliver_to(database, name, subscribers[name], clock, batch=int(config["OUTBOX_BATCH"]),
+                                  max_attempts=int(config["OUTBOX_MAX_ATTEMPTS"]),
+                                  backoff=(float(config["JOB_BACKOFF_SECONDS"]),
+                                           float(config["JOB_BACKOFF_MAX_SECONDS"])))
+                       for name in sorted(subscribers))
     return deliver
 
 
@@ -77,6 +83,8 @@ def deliver_to(database, name: str, function: Subscriber, clock: Clock, *, batch
             break
         try:
             function(message)
+        except Postpone:  # not an attempt: this event and the later ones wait, untouched, for the next run
+            break
         except Exception as exc:  # the subscriber's failure is recorded; the job itself goes on
             if _record(database, message.id, name, clock.now(), error=f"{type(exc).__name__}: {exc}",
                        max_attempts=max_attempts, backoff=backoff) != DEAD:

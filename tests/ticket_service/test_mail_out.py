@@ -1,0 +1,217 @@
+"""Mail out: API actions put notifications in the outbox; the delivery job sends them to a real SMTP peer (aiosmtpd)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from email.message import EmailMessage
+
+import pytest
+from sqlalchemy import delete, select
+
+from mail_peer import Peer, self_signed
+from ticket_service import build_app, create_app
+from ticket_service.domain.clock import FixedClock
+from ticket_service.jobs import run_now
+from ticket_service.notify import smtp
+from ticket_service.notify.smtp import MailConfigError
+from ticket_service.notify.tokens import ticket_of
+from ticket_service.settings import DEFAULTS
+from ticket_service.store.models import OutboxDelivery, OutboxEvent
+from tshelpers import ROLES, app_config, new_ticket
+
+NO_SCHEDULES = {name: 0 for name in DEFAULTS["JOB_INTERVALS"]}
+SENDER = "Support Ferrand <support@ferrand-associes.fr>"
+
+
+@pytest.fixture(scope="module")
+def peer():
+    server = Peer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def app(db_url, tmp_path_factory, peer):
+    folder = tmp_path_factory.mktemp("mail-app")
+    application = create_app(app_config(db_url, folder, JOB_INTERVALS=NO_SCHEDULES, SMTP_HOST="127.0.0.1",
+                                        SMTP_PORT=peer.port, SMTP_SECURITY="none", MAIL_FROM=SENDER,
+                                        PUBLIC_URL="https://guichet.example.org"))
+    yield application
+    application.extensions["guichet_db"].dispose()
+
+
+@pytest.fixture(autouse=True)
+def empty_outbox(app, peer):
+    """Each test starts with an empty outbox and mailbox, the SMTP peer up and SMTP set."""
+    with app.extensions["guichet_db"].write() as db:
+        db.execute(delete(OutboxDelivery))
+        db.execute(delete(OutboxEvent))
+    peer.received.clear()
+    if peer.controller is None:
+        peer.start()
+    app.config["SMTP_HOST"] = "127.0.0.1"
+
+
+def deliver(app, clock):
+    return run_now(app, "outbox.deliver", clock=clock)
+
+
+def mail_row(database, event_name: str, ticket_id: int):
+    with database.reader() as db:
+        event = db.scalars(select(OutboxEvent).where(OutboxEvent.name == event_name,
+                                                     OutboxEvent.ticket_id == ticket_id)).one()
+        return event.id, db.get(OutboxDelivery, (event.id, "mail"))
+
+
+def parts(message: EmailMessage) -> dict[str, str]:
+    return {part.get_content_type(): part.get_content() for part in message.iter_parts()}
+
+
+def test_a_new_request_is_acknowledged_in_french_with_a_stable_id_and_a_signed_reply_address(app, api, database, peer,
+                                                                                              users):
+    ticket = new_ticket(api("employee_a"), title="Imprimante du 2e étage hors ligne")
+    event_id, row = mail_row(database, "ticket.created", ticket["id"])
+    assert row is None  # pending until the delivery job runs
+    clock = FixedClock(datetime.now(timezone.utc))
+    deliver(app, clock)
+    assert len(peer.received) == 1
+    recipients, message = peer.received[0]
+    assert recipients == [ROLES["employee_a"]]
+    assert message["Subject"] == f"[#{ticket['id']}] Demande reçue : Imprimante du 2e étage hors ligne"
+    assert message.get_content_type() == "multipart/alternative"
+    body = parts(message)
+    assert set(body) == {"text/plain", "text/html"}
+    assert "Première réponse attendue au plus tard" in body["text/plain"]
+    assert f'href="https://guichet.example.org/mes-demandes/{ticket["id"]}"' in body["text/html"]
+    assert message["Message-ID"] == f"<guichet.{event_id}.acknowledgement.{users['employee_a']}@ferrand-associes.fr>"
+    assert message["References"] == f"<guichet.ticket.{ticket['id']}@ferrand-associes.fr>"
+    reply_to = message["Reply-To"].addresses[0]
+    assert reply_to.domain == "ferrand-associes.fr" and reply_to.username.startswith("support+")
+    token = reply_to.username.removeprefix("support+")
+    assert ticket_of(app.config["SECRET_KEY"], token) == ticket["id"]
+    signature = token.partition(".")[2]
+    assert ticket_of(app.config["SECRET_KEY"], f"{ticket['id'] + 1}.{signature}") is None  # another ticket's id
+    assert ticket_of("another-secret", token) is None
+    assert mail_row(database, "ticket.created", ticket["id"])[1].status == "delivered"
+    deliver(app, clock)
+    assert len(peer.received) == 1  # delivered once: the next run has nothing to send
+
+
+def test_html_escapes_what_people_typed(app, api, database, peer):
+    ticket = new_ticket(api("employee_a"), title="<script>alert(1)</script> écran")
+    deliver(app, FixedClock(datetime.now(timezone.utc)))
+    html = parts(peer.received[0][1])["text/html"]
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<script>alert(1)</script>" in peer.received[0][1]["Subject"]  # a subject is plain text
+    assert ticket["id"]
+
+
+def test_smtp_down_keeps_the_mail_pending_with_the_error_then_delivers_it_when_the_server_is_back(app, api, database,
+                                                                                                   peer):
+    employee, tech = api("employee_a"), api("n1")
+    ticket = new_ticket(employee)
+    clock = FixedClock(datetime.now(timezone.utc))
+    deliver(app, clock)
+    peer.received.clear()
+    peer.stop()
+    reply = tech.post(f"/api/v1/tickets/{ticket['id']}/comments", json={"body": "Redémarrez le poste, s'il vous plaît."})
+    assert reply.status_code == 201
+    deliver(app, clock)
+    _, row = mail_row(database, "ticket.commented", ticket["id"])
+    assert (row.status, row.attempts) == ("failed", 1)
+    assert "ConnectionRefusedError" in row.last_error
+    peer.start()
+    deliver(app, clock)  # its retry is not due yet: still waiting, nothing sent
+    assert peer.received == [] and mail_row(database, "ticket.commented", ticket["id"])[1].attempts == 1
+    clock.advance(hours=2)
+    deliver(app, clock)
+    _, row = mail_row(database, "ticket.commented", ticket["id"])
+    assert (row.status, row.attempts) == ("delivered", 2)
+    [(_, message)] = peer.received
+    assert message["Subject"].startswith(f"[#{ticket['id']}] Réponse du support")
+    assert "Redémarrez le poste, s'il vous plaît." in parts(message)["text/plain"]
+
+
+def test_without_smtp_host_mails_wait_in_the_outbox_and_leave_once_it_is_set(app, api, database, peer):
+    app.config["SMTP_HOST"] = None
+    ticket = new_ticket(api("employee_b"))
+    clock = FixedClock(datetime.now(timezone.utc))
+    for _ in range(3):
+        deliver(app, clock)
+    assert mail_row(database, "ticket.created", ticket["id"])[1] is None  # no try counted, nothing dead
+    assert peer.received == []
+    app.config["SMTP_HOST"] = "127.0.0.1"
+    deliver(app, clock)
+    assert [to for to, _ in peer.received] == [[ROLES["employee_b"]]]
+
+
+def test_internal_notes_and_the_requesters_own_replies_send_nothing_and_resolution_asks_to_confirm(app, api, peer):
+    employee, tech = api("employee_a"), api("n1")
+    ticket = new_ticket(employee)
+    url = f"/api/v1/tickets/{ticket['id']}"
+    assert tech.post(url + "/comments", json={"body": "Note interne.", "internal": True}).status_code == 201
+    assert employee.post(url + "/comments", json={"body": "Précision de ma part."}).status_code == 201
+    assert tech.post(url + "/transitions", json={"to": "resolved", "note": "Pilote réinstallé.",
+                                                 "kb_gap": True}).status_code == 200
+    deliver(app, FixedClock(datetime.now(timezone.utc)))
+    kinds = [message["X-Guichet-Notification"] for _, message in peer.received]
+    assert kinds == ["acknowledgement", "resolved"]
+    text = parts(peer.received[1][1])["text/plain"]
+    assert "Pilote réinstallé." in text and "C'est résolu" in text and "Ce n'est pas résolu" in text
+
+
+def test_english_templates_and_an_instance_override(app, api, peer, tmp_path):
+    languages, instance = app.config["LANGUAGES"], app.instance_path
+    override = tmp_path / "mail" / "en"
+    override.mkdir(parents=True)
+    (override / "acknowledgement.subject.txt").write_text("Ticket {{ ticket.id }} logged")
+    app.config["LANGUAGES"], app.instance_path = ("en", "fr"), str(tmp_path)
+    try:
+        ticket = new_ticket(api("employee_a"))
+        deliver(app, FixedClock(datetime.now(timezone.utc)))
+    finally:
+        app.config["LANGUAGES"], app.instance_path = languages, instance
+    message = peer.received[0][1]
+    assert message["Subject"] == f"Ticket {ticket['id']} logged"
+    assert "We have received your request" in parts(message)["text/plain"]
+
+
+def test_starttls_with_authentication_against_a_real_server(tmp_path):
+    cert, key = self_signed(tmp_path)
+    server = Peer(tls=(cert, key), credentials=("guichet", "s3cret")).start()
+    try:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = SENDER, "claire@example.org", "Essai"
+        message.set_content("Bonjour")
+        config = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": server.port, "SMTP_SECURITY": "starttls", "MAIL_FROM": SENDER,
+                  "SMTP_USERNAME": "guichet", "SMTP_PASSWORD": "s3cret", "SMTP_CA_FILE": str(cert)}
+        smtp.send(smtp.load(config), message)
+        assert [to for to, _ in server.received] == [["claire@example.org"]]
+        with pytest.raises(Exception, match="535|uthentication"):
+            smtp.send(smtp.load({**config, "SMTP_PASSWORD": "wrong"}), message)
+        with pytest.raises(Exception, match="CERTIFICATE_VERIFY_FAILED"):
+            smtp.send(smtp.load({**config, "SMTP_CA_FILE": None}), message)  # an untrusted certificate is refused
+        assert len(server.received) == 1
+    finally:
+        server.stop()
+
+
+def test_starttls_refuses_a_server_that_does_not_offer_it(peer):
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = SENDER, "claire@example.org", "Essai"
+    message.set_content("Bonjour")
+    with pytest.raises(Exception, match="STARTTLS"):
+        smtp.send(smtp.load({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": peer.port, "SMTP_SECURITY": "starttls",
+                             "MAIL_FROM": SENDER}), message)
+    assert peer.received == []
+
+
+@pytest.mark.parametrize("name, value, named", [("SMTP_SECURITY", "ssl", "SMTP_SECURITY"),
+                                                 ("SMTP_PORT", "smtp", "SMTP_PORT"),
+                                                 ("MAIL_FROM", "guichet", "MAIL_FROM")])
+def test_a_bad_mail_setting_from_the_environment_stops_the_start_up_naming_it(monkeypatch, tmp_path, name, value,
+                                                                              named):
+    monkeypatch.setenv("GUICHET_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv(f"GUICHET_{name}", value)
+    with pytest.raises(MailConfigError, match=named):
+        build_app()
