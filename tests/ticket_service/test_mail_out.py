@@ -215,3 +215,44 @@ def test_a_bad_mail_setting_from_the_environment_stops_the_start_up_naming_it(mo
     monkeypatch.setenv(f"GUICHET_{name}", value)
     with pytest.raises(MailConfigError, match=named):
         build_app()
+
+
+def test_the_admin_page_lists_the_outbox_and_retries_a_failed_mail_with_csrf(app, api, database, peer):
+    from tshelpers import Browser
+
+    ticket = new_ticket(api("employee_a"), title="Badge refusé à l'accueil")
+    clock = FixedClock(datetime.now(timezone.utc))
+    peer.stop()
+    deliver(app, clock)
+    event_id, row = mail_row(database, "ticket.created", ticket["id"])
+    assert row.status == "failed"
+    admin = Browser(app, "admin")
+    page = admin.get("/admin/courriels")
+    assert page.status_code == 200
+    line = page.text.split(f'id="mail-{event_id}"')[1].split("</tr>")[0]
+    assert ROLES["employee_a"] in line and "Badge refusé à l&#39;accueil" in line
+    assert "en échec" in line and "ConnectionRefusedError" in line and f'id="retry-{event_id}"' in line
+    assert Browser(app, "employee_a").get("/admin/courriels").status_code == 403
+    assert admin.client.post(f"/admin/courriels/{event_id}/renvoyer").status_code == 400  # no CSRF token
+    assert mail_row(database, "ticket.created", ticket["id"])[1].attempts == 1
+    assert Browser(app, "n1").submit(f"/admin/courriels/{event_id}/renvoyer").status_code == 403
+    assert admin.submit(f"/admin/courriels/{event_id}/renvoyer").status_code == 303
+    row = mail_row(database, "ticket.created", ticket["id"])[1]
+    assert (row.status, row.attempts) == ("failed", 0)
+    peer.start()
+    deliver(app, FixedClock(row.next_attempt_at))
+    assert mail_row(database, "ticket.created", ticket["id"])[1].status == "delivered"
+    assert [m["Subject"] for _, m in peer.received] == [f"[#{ticket['id']}] Demande reçue : Badge refusé à l'accueil"]
+    assert admin.submit(f"/admin/courriels/{event_id}/renvoyer").status_code == 404  # nothing left to retry
+    assert mail_row(database, "ticket.created", ticket["id"])[1].status == "delivered"
+
+
+def test_without_smtp_the_admin_page_shows_what_would_go_out(app, api):
+    from tshelpers import Browser
+
+    app.config["SMTP_HOST"] = None
+    ticket = new_ticket(api("employee_b"), title="Wi-Fi invités coupé")
+    deliver(app, FixedClock(datetime.now(timezone.utc)))
+    page = Browser(app, "admin").get("/admin/courriels")
+    assert 'id="no-smtp"' in page.text
+    assert f"[#{ticket['id']}] Demande reçue : Wi-Fi invités coupé" in page.text and "en attente" in page.text

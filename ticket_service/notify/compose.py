@@ -18,6 +18,7 @@ from ticket_service.store.models import Comment, Person, Ticket
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 NOTIFICATIONS = ("acknowledgement", "reply", "resolved", "closed")
+EVENT_NAMES = ("ticket.created", "ticket.commented", "ticket.resolved", "ticket.closed")  # the events that may mail
 
 
 @dataclass(frozen=True)

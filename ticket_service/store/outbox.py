@@ -6,10 +6,11 @@ import json
 from datetime import date, datetime
 from typing import Iterable
 
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from ticket_service.domain.events import DomainEvent
-from ticket_service.store.models import OutboxEvent
+from ticket_service.store.models import OutboxDelivery, OutboxEvent
 
 
 def _json_default(value):
@@ -25,3 +26,21 @@ def append(db: Session, events: Iterable[DomainEvent]) -> list[OutboxEvent]:
             for e in events]
     db.add_all(rows)
     return rows
+
+
+def deliveries(db: Session, subscriber: str, names: Iterable[str],
+               limit: int) -> list[tuple[OutboxEvent, OutboxDelivery | None]]:
+    """Return the latest events of these names, newest first, each with its delivery record to the subscriber (or None)."""
+    return [tuple(row) for row in db.execute(
+        select(OutboxEvent, OutboxDelivery)
+        .outerjoin(OutboxDelivery, and_(OutboxDelivery.event_id == OutboxEvent.id, OutboxDelivery.subscriber == subscriber))
+        .where(OutboxEvent.name.in_(list(names))).order_by(OutboxEvent.id.desc()).limit(limit)).all()]
+
+
+def retry(db: Session, event_id: int, subscriber: str, now: datetime):
+    """Make a failed or dead delivery due now, with a fresh count of attempts; None when there is none to retry."""
+    row = db.get(OutboxDelivery, (event_id, subscriber), with_for_update=True)
+    if row is None or row.status not in ("failed", "dead"):
+        return None
+    row.status, row.attempts, row.next_attempt_at = "failed", 0, now
+    return row

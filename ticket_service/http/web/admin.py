@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, request
@@ -11,11 +12,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ticket_service.actions import people
+from ticket_service.actions.outbox import retry_delivery
 from ticket_service.auth.identity import current_user, hash_password
 from ticket_service.domain.errors import invalid
 from ticket_service.domain.policies import PolicyError, load_policies
 from ticket_service.domain.vocabulary import ROLES
 from ticket_service.http.web.common import back_to, done, env, form_text, signed_in
+from ticket_service.notify import compose, mail
+from ticket_service.store import outbox
 from ticket_service.store.models import Person
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -23,6 +27,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 ROLE_LABELS = {"employee": _l("Salarié·e"), "approver": _l("Valideur·se"), "technician": _l("Technicien·ne"),
                "admin": _l("Administrateur·rice")}
 PASSWORD_MIN = 12
+MAILS_SHOWN = 200  # the latest events that may mail; older ones stay in the outbox tables
+MAIL_STATUS = {None: _l("en attente"), "delivered": _l("envoyé"), "failed": _l("en échec, nouvel essai prévu"),
+               "dead": _l("abandonné")}
 SHOWN_BYTES = 256 * 1024  # helpdesk.yml is a few kilobytes; a bigger file is cut, not streamed into the page
 
 
@@ -113,3 +120,27 @@ def deactivate(person_id: int):
     people.disable_person(db, person.email, actor=user)
     return done(_("Compte de %(name)s désactivé : ses sessions et jetons d'API ne fonctionnent plus.", name=person.name),
                 "admin.people_list")
+
+
+@bp.get("/courriels")
+@admin_only
+def mails():
+    """List the outbox's mails, sent or still to send: recipient, subject, status, tries, last error."""
+    db, ctx, user = env()
+    setting = mail.setting(current_app)
+    templates = compose.environment(setting.instance_path)
+    rows = [(event, delivery, message)
+            for event, delivery in outbox.deliveries(db, mail.NAME, compose.EVENT_NAMES, MAILS_SHOWN)
+            for message in compose.mails_for(db, setting, event.id, event.name, event.ticket_id,
+                                             json.loads(event.payload), templates)]
+    return render_template("admin/mails.html", rows=rows, smtp_host=setting.smtp.host, statuses=MAIL_STATUS)
+
+
+@bp.post("/courriels/<int:event_id>/renvoyer")
+@admin_only
+def retry_mail(event_id: int):
+    """Send a failed or set-aside mail again at the next delivery run."""
+    db, ctx, user = env()
+    back_to("admin.mails")
+    retry_delivery(db, ctx, user, event_id, mail.NAME)
+    return done(_("Courriel remis en file : il part au prochain passage de la livraison."), "admin.mails")
