@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from email.message import EmailMessage
 
@@ -11,13 +12,14 @@ from sqlalchemy import delete, select
 from mail_peer import Peer, self_signed
 from ticket_service import build_app, create_app
 from ticket_service.domain.clock import FixedClock
+from ticket_service.domain.kb_manifest import MANIFEST_VERSION
 from ticket_service.jobs import run_now
 from ticket_service.notify import smtp
 from ticket_service.notify.smtp import MailConfigError
 from ticket_service.notify.tokens import ticket_of
 from ticket_service.settings import DEFAULTS
 from ticket_service.store.models import OutboxDelivery, OutboxEvent
-from tshelpers import ROLES, app_config, new_ticket
+from tshelpers import ROLES, ROOT, app_config, new_ticket
 
 NO_SCHEDULES = {name: 0 for name in DEFAULTS["JOB_INTERVALS"]}
 SENDER = "Support Ferrand <support@ferrand-associes.fr>"
@@ -32,10 +34,21 @@ def peer():
 
 @pytest.fixture(scope="module")
 def app(db_url, tmp_path_factory, peer):
+    from search import load_articles
+    from search.index import build_index
+    from search.store import save_index
+
     folder = tmp_path_factory.mktemp("mail-app")
+    kb = ROOT / "tests" / "fixtures" / "kb_good" / "kb"  # a small KB: its lexical index builds in about a second
+    articles = load_articles(kb)
+    save_index(build_index(articles, encoder=None, progress=False), folder / "index")
+    manifest = {"version": MANIFEST_VERSION, "kb_revision": "kbrev-mail",  # what the site build writes: the URLs
+                "articles": {a.id: {"audience": "employees", "url": f"kb/{a.id}/"} for a in articles}}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     application = create_app(app_config(db_url, folder, JOB_INTERVALS=NO_SCHEDULES, SMTP_HOST="127.0.0.1",
                                         SMTP_PORT=peer.port, SMTP_SECURITY="none", MAIL_FROM=SENDER,
-                                        PUBLIC_URL="https://guichet.example.org"))
+                                        PUBLIC_URL="https://guichet.example.org", KB_DIR=str(kb),
+                                        INDEX_DIR=str(folder / "index"), MANIFEST_PATH=str(folder / "manifest.json")))
     yield application
     application.extensions["guichet_db"].dispose()
 
@@ -97,6 +110,17 @@ def test_a_new_request_is_acknowledged_in_french_with_a_stable_id_and_a_signed_r
     assert len(peer.received) == 1  # delivered once: the next run has nothing to send
 
 
+def test_the_acknowledgement_offers_the_two_best_articles_for_the_request(app, api, peer):
+    new_ticket(api("employee_a"), title="Ma boîte aux lettres est pleine",
+               description="Outlook dit que ma boîte aux lettres est pleine, je ne peux plus envoyer de mail.")
+    deliver(app, FixedClock(datetime.now(timezone.utc)))
+    body = parts(peer.received[0][1])
+    assert "ces articles peuvent vous aider" in body["text/plain"]
+    assert "Outlook : « Votre boîte aux lettres est pleine »" in body["text/plain"]
+    assert 'href="https://guichet.example.org/kb/boite-pleine/"' in body["text/html"]
+    assert 1 <= body["text/html"].count("<li><a href=") <= 2
+
+
 def test_html_escapes_what_people_typed(app, api, database, peer):
     ticket = new_ticket(api("employee_a"), title="<script>alert(1)</script> écran")
     deliver(app, FixedClock(datetime.now(timezone.utc)))
@@ -114,8 +138,8 @@ def test_smtp_down_keeps_the_mail_pending_with_the_error_then_delivers_it_when_t
     deliver(app, clock)
     peer.received.clear()
     peer.stop()
-    reply = tech.post(f"/api/v1/tickets/{ticket['id']}/comments", json={"body": "Redémarrez le poste, s'il vous plaît."})
-    assert reply.status_code == 201
+    body = {"body": "Redémarrez le poste, s'il vous plaît."}
+    assert tech.post(f"/api/v1/tickets/{ticket['id']}/comments", json=body).status_code == 201
     deliver(app, clock)
     _, row = mail_row(database, "ticket.commented", ticket["id"])
     assert (row.status, row.attempts) == ("failed", 1)

@@ -7,6 +7,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime as rfc2822, parseaddr
 from pathlib import Path
+from typing import Callable
 
 from babel.dates import format_datetime
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -66,13 +67,17 @@ class Setting:
 
 def environment(instance_path: Path) -> Environment:
     """Return the Jinja environment: the instance folder's mail/ templates first, then the built-in ones."""
-    return Environment(loader=ChoiceLoader([FileSystemLoader(str(instance_path / "mail")), FileSystemLoader(str(TEMPLATES))]),
+    loader = ChoiceLoader([FileSystemLoader(str(instance_path / "mail")), FileSystemLoader(str(TEMPLATES))])
+    return Environment(loader=loader,
                        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
                        undefined=StrictUndefined, keep_trailing_newline=True)
 
 
+Articles = Callable[[Ticket], list[dict]]  # the ticket → up to two {"title", "url"} suggestions for it
+
+
 def mails_for(db: Session, setting: Setting, event_id: int, name: str, ticket_id: int | None, payload: dict,
-              env: Environment | None = None) -> list[Mail]:
+              env: Environment | None = None, articles: Articles | None = None) -> list[Mail]:
     """Return the mails one outbox event sends (none for the events that notify nobody)."""
     notification = _notification(name, payload)
     ticket = db.get(Ticket, ticket_id) if notification and ticket_id is not None else None
@@ -85,8 +90,9 @@ def mails_for(db: Session, setting: Setting, event_id: int, name: str, ticket_id
     if notification == "reply" and (comment is None or comment.internal):
         return []
     author = db.get(Person, comment.author_id) if comment is not None else None
+    suggested = articles(ticket) if articles is not None and notification == "acknowledgement" else []
     return [_render(env or environment(setting.instance_path), setting, notification, event_id, ticket, requester,
-                    {"comment": comment, "author": author})]
+                    {"comment": comment, "author": author, "articles": suggested})]
 
 
 def _notification(name: str, payload: dict) -> str | None:

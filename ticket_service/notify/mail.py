@@ -6,11 +6,15 @@ from pathlib import Path
 
 from flask import current_app
 
+from search import SearchError
+
 from ticket_service.jobs.outbox import Message, Postpone, subscriber
 from ticket_service.notify import smtp
-from ticket_service.notify.compose import Mail, Setting, mails_for
+from ticket_service.notify.compose import Articles, Mail, Setting, mails_for
 
 NAME = "mail"  # keys the outbox delivery records: renaming it would send every past event again
+SUGGESTED = 2  # articles in the acknowledgement
+QUERY_CHARS = 200  # as much of the request as the suggestion API reads
 
 
 def setting(app) -> Setting:
@@ -24,20 +28,42 @@ def setting(app) -> Setting:
                    Path(app.instance_path), tz)
 
 
-def compose(app, message: Message) -> list[Mail]:
+def suggested_articles(app) -> Articles:
+    """Return the function giving a ticket's two best employee articles (none when the index is missing or abstains)."""
+    base = str(app.config["PUBLIC_URL"]).rstrip("/")
+
+    def articles(ticket) -> list[dict]:
+        suggester = app.extensions.get("guichet.suggester")
+        text = " ".join(f"{ticket.title} {ticket.description}".split())[:QUERY_CHARS]
+        if suggester is None:
+            return []
+        try:
+            answer = suggester.suggest(text, lang=None, audience="employees", k=SUGGESTED)
+        except SearchError:  # no index yet: the acknowledgement goes without suggestions
+            return []
+        return [{"title": s["title"], "url": base + s["url"] if s["url"].startswith("/") else s["url"]}
+                for s in answer["suggestions"] if s["url"]]
+    return articles
+
+
+def compose(app, message: Message, config: Setting | None = None) -> list[Mail]:
     """Return the mails one outbox event sends, read from the database as it is now."""
     from ticket_service.runtime import get_database
 
     with get_database(app).reader() as db:
-        return mails_for(db, setting(app), message.id, message.name, message.ticket_id, message.payload)
+        return mails_for(db, config or setting(app), message.id, message.name, message.ticket_id, message.payload,
+                         articles=suggested_articles(app))
 
 
 @subscriber(NAME)
 def deliver(message: Message) -> None:
-    """Send the event's mails; with SMTP_HOST unset, leave it pending (Postpone) so nothing is lost."""
+    """Send the event's mails; with SMTP_HOST unset, leave them pending (Postpone) so nothing is lost."""
     app = current_app._get_current_object()
     config = setting(app)
+    mails = compose(app, message, config)
+    if not mails:
+        return  # an event that notifies nobody is done, SMTP or not
     if not config.smtp.host:
         raise Postpone("SMTP_HOST is not set")
-    for mail in compose(app, message):  # a redelivery sends again under the same Message-ID (readers dedupe)
+    for mail in mails:  # a redelivery sends again under the same Message-ID (readers dedupe)
         smtp.send(config.smtp, mail.message(config.smtp.sender, message.at))

@@ -30,10 +30,10 @@ def append(db: Session, events: Iterable[DomainEvent]) -> list[OutboxEvent]:
 
 def deliveries(db: Session, subscriber: str, names: Iterable[str],
                limit: int) -> list[tuple[OutboxEvent, OutboxDelivery | None]]:
-    """Return the latest events of these names, newest first, each with its delivery record to the subscriber (or None)."""
+    """Return the latest events of these names, newest first, each with its delivery to the subscriber (or None)."""
+    delivery = and_(OutboxDelivery.event_id == OutboxEvent.id, OutboxDelivery.subscriber == subscriber)
     return [tuple(row) for row in db.execute(
-        select(OutboxEvent, OutboxDelivery)
-        .outerjoin(OutboxDelivery, and_(OutboxDelivery.event_id == OutboxEvent.id, OutboxDelivery.subscriber == subscriber))
+        select(OutboxEvent, OutboxDelivery).outerjoin(OutboxDelivery, delivery)
         .where(OutboxEvent.name.in_(list(names))).order_by(OutboxEvent.id.desc()).limit(limit)).all()]
 
 
