@@ -184,6 +184,40 @@ def test_internal_notes_and_the_requesters_own_replies_send_nothing_and_resoluti
     assert "Pilote réinstallé." in text and "C'est résolu" in text and "Ce n'est pas résolu" in text
 
 
+def test_waiting_on_the_requester_sends_the_question(app, api, peer):
+    ticket = new_ticket(api("employee_a"))
+    response = api("n1").post(f"/api/v1/tickets/{ticket['id']}/transitions",
+                              json={"to": "waiting", "reason": "Pouvez-vous envoyer une capture d'écran ?"})
+    assert response.status_code == 200
+    deliver(app, FixedClock(datetime.now(timezone.utc)))
+    message = peer.received[-1][1]
+    assert message["Subject"].startswith(f"[#{ticket['id']}] En attente de votre réponse")
+    assert "Pouvez-vous envoyer une capture d'écran ?" in parts(message)["text/plain"]
+
+
+def test_an_sla_warning_goes_to_each_recipient_the_watch_named_with_a_desk_link(app, api, database, peer, users):
+    from ticket_service.domain.events import SlaAtRisk, SlaBreached
+    from ticket_service.store.outbox import append
+
+    ticket = new_ticket(api("employee_a"))
+    now = datetime.now(timezone.utc)
+    due = datetime(2026, 12, 3, 13, 0, tzinfo=timezone.utc)
+    with database.write() as db:  # what the SLA watch commits (jobs/sla_watch.py)
+        append(db, [SlaAtRisk(ticket["id"], None, now, target="resolution", due=due,
+                              recipients=(users["n1"], users["n1_bis"])),
+                    SlaBreached(ticket["id"], None, now, target="first_response", due=due, recipients=(users["n1"],))])
+    deliver(app, FixedClock(now))
+    staff = [(to, m) for to, m in peer.received if m["X-Guichet-Notification"].startswith("sla_")]
+    assert [(to, m["X-Guichet-Notification"]) for to, m in staff] == [
+        ([ROLES["n1"]], "sla_at_risk"), ([ROLES["n1_bis"]], "sla_at_risk"), ([ROLES["n1"]], "sla_breached")]
+    assert staff[0][1]["Subject"] == f"[#{ticket['id']}] SLA à risque (résolution) : Écran noir au démarrage"
+    assert staff[2][1]["Subject"].startswith(f"[#{ticket['id']}] SLA dépassé (première réponse)")
+    text = parts(staff[0][1])["text/plain"]
+    assert "jeudi 3 décembre 2026, 14:00" in text  # the due time in the calendar's zone (Europe/Paris)
+    assert f"https://guichet.example.org/desk/tickets/{ticket['id']}" in text
+    assert len({m["Message-ID"] for _, m in staff}) == 3
+
+
 def test_english_templates_and_an_instance_override(app, api, peer, tmp_path):
     languages, instance = app.config["LANGUAGES"], app.instance_path
     override = tmp_path / "mail" / "en"
@@ -280,3 +314,28 @@ def test_without_smtp_the_admin_page_shows_what_would_go_out(app, api):
     page = Browser(app, "admin").get("/admin/courriels")
     assert 'id="no-smtp"' in page.text
     assert f"[#{ticket['id']}] Demande reçue : Wi-Fi invités coupé" in page.text and "en attente" in page.text
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_notification_renders_in_both_languages_text_and_html(app, api, database, users, language):
+    from dataclasses import replace
+
+    from ticket_service.notify import compose, mail
+
+    ticket = new_ticket(api("employee_a"))
+    comment = api("n1").post(f"/api/v1/tickets/{ticket['id']}/comments", json={"body": "Réponse."}).get_json()
+    events = {"acknowledgement": ("ticket.created", {}), "reply": ("ticket.commented", {"comment_id": comment["id"]}),
+              "waiting": ("ticket.transitioned", {"new": "waiting", "reason": "Capture ?"}),
+              "resolved": ("ticket.resolved", {}), "closed": ("ticket.closed", {}),
+              "sla_at_risk": ("sla.at_risk", {"target": "resolution", "due": "2026-12-03T13:00:00+00:00",
+                                              "recipients": [users["n1"]]}),
+              "sla_breached": ("sla.lead_notified", {"target": "resolution", "recipients": [users["n2"]]})}
+    assert set(events) == set(compose.NOTIFICATIONS)
+    with app.app_context():
+        setting = replace(mail.setting(app), language=language)
+    with database.reader() as db:
+        for notification, (name, payload) in events.items():
+            [m] = compose.mails_for(db, setting, 1, name, ticket["id"], payload)
+            assert m.notification == notification and m.subject.startswith(f"[#{ticket['id']}]")
+            assert m.text.strip() and m.html.lstrip().startswith("<!doctype html>")
+            assert f'lang="{language}"' in m.html and "{{" not in m.text + m.html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime as rfc2822, parseaddr
@@ -18,8 +19,10 @@ from ticket_service.notify.tokens import reply_address
 from ticket_service.store.models import Comment, Person, Ticket
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
-NOTIFICATIONS = ("acknowledgement", "reply", "resolved", "closed")
-EVENT_NAMES = ("ticket.created", "ticket.commented", "ticket.resolved", "ticket.closed")  # the events that may mail
+NOTIFICATIONS = ("acknowledgement", "reply", "waiting", "resolved", "closed", "sla_at_risk", "sla_breached")
+EVENT_NAMES = ("ticket.created", "ticket.commented", "ticket.transitioned", "ticket.resolved", "ticket.closed",
+               "sla.at_risk", "sla.breached", "sla.lead_notified")  # the events that may mail
+TO_STAFF = ("sla_at_risk", "sla_breached")  # sent to the event's recipients (the desk), not to the requester
 
 
 @dataclass(frozen=True)
@@ -83,16 +86,18 @@ def mails_for(db: Session, setting: Setting, event_id: int, name: str, ticket_id
     ticket = db.get(Ticket, ticket_id) if notification and ticket_id is not None else None
     if ticket is None:
         return []
-    requester = db.get(Person, ticket.requester_id)
-    if requester is None or not requester.active:
-        return []
+    ids = (payload.get("recipients") or ()) if notification in TO_STAFF else (ticket.requester_id,)
+    people = [p for p in (db.get(Person, int(i)) for i in ids) if p is not None and p.active]
     comment = db.get(Comment, payload.get("comment_id")) if notification == "reply" else None
     if notification == "reply" and (comment is None or comment.internal):
         return []
     author = db.get(Person, comment.author_id) if comment is not None else None
-    suggested = articles(ticket) if articles is not None and notification == "acknowledgement" else []
-    return [_render(env or environment(setting.instance_path), setting, notification, event_id, ticket, requester,
-                    {"comment": comment, "author": author, "articles": suggested})]
+    suggested = articles(ticket) if articles is not None and notification == "acknowledgement" and people else []
+    due = datetime.fromisoformat(payload["due"]) if isinstance(payload.get("due"), str) else None
+    extra = {"comment": comment, "author": author, "articles": suggested, "reason": payload.get("reason"),
+             "target": payload.get("target"), "due": _when(due, setting)}
+    env = env or environment(setting.instance_path)
+    return [_render(env, setting, notification, event_id, ticket, person, extra) for person in people]
 
 
 def _notification(name: str, payload: dict) -> str | None:
@@ -100,13 +105,17 @@ def _notification(name: str, payload: dict) -> str | None:
         return "acknowledgement"
     if name == "ticket.commented" and not payload.get("internal") and not payload.get("by_requester"):
         return "reply"
-    return {"ticket.resolved": "resolved", "ticket.closed": "closed"}.get(name)
+    if name == "ticket.transitioned":
+        return "waiting" if payload.get("new") == "waiting" else None
+    return {"ticket.resolved": "resolved", "ticket.closed": "closed", "sla.at_risk": "sla_at_risk",
+            "sla.breached": "sla_breached", "sla.lead_notified": "sla_breached"}.get(name)
 
 
 def _render(env: Environment, setting: Setting, notification: str, event_id: int, ticket: Ticket, person: Person,
             extra: dict) -> Mail:
     lang, domain = setting.language, setting.smtp.domain
-    link = f"{setting.public_url.rstrip('/')}/mes-demandes/{ticket.id}"
+    page = "desk/tickets" if notification in TO_STAFF else "mes-demandes"
+    link = f"{setting.public_url.rstrip('/')}/{page}/{ticket.id}"
     values = {"ticket": ticket, "person": person, "link": link, "lang": lang,
               "first_response_due": _when(ticket.first_response_due, setting),
               "resolution_due": _when(ticket.resolution_due, setting), **extra}
