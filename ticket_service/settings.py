@@ -106,5 +106,7 @@ SETTINGS += (
     ("MAIL_FROM", "Guichet <guichet@localhost>", "Sender of the notifications; its domain names the Message-IDs and "
      "the signed reply address (local+token@domain)."),
     ("PUBLIC_URL", "http://localhost:5000", "Address of Guichet as people reach it, for the links in mails."),
+    ("MAIL_LINK_DAYS", 14, "Days a signed link of a mail (« C'est résolu » / « Ce n'est pas résolu ») stays valid; "
+     "it opens a page that asks for one click before anything changes."),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 
 import pytest
@@ -339,3 +339,53 @@ def test_every_notification_renders_in_both_languages_text_and_html(app, api, da
             assert m.notification == notification and m.subject.startswith(f"[#{ticket['id']}]")
             assert m.text.strip() and m.html.lstrip().startswith("<!doctype html>")
             assert f'lang="{language}"' in m.html and "{{" not in m.text + m.html
+
+
+def test_the_signed_links_of_a_resolved_mail_ask_for_a_click_then_act_once_and_expire(app, api, database, peer):
+    import re
+
+    from tshelpers import CSRF
+
+    employee, tech = api("employee_a"), api("n1")
+    links_of = {}
+    for _ in range(2):
+        ticket = new_ticket(employee)
+        tech.post(f"/api/v1/tickets/{ticket['id']}/transitions",
+                  json={"to": "resolved", "note": "Pilote réinstallé.", "kb_gap": True})
+        links_of[ticket["id"]] = None
+    deliver(app, FixedClock(datetime.now(timezone.utc)))
+    for _, message in peer.received:
+        if message["X-Guichet-Notification"] == "resolved":
+            text = parts(message)["text/plain"]
+            links_of[int(message["Subject"][2:].split("]")[0])] = dict(
+                re.findall(r"(C'est résolu|Ce n'est pas résolu) : (https://guichet\.example\.org/courriel/\S+)", text))
+    (first, first_links), (second, second_links) = links_of.items()
+    assert set(first_links) == {"C'est résolu", "Ce n'est pas résolu"}
+    confirm = first_links["C'est résolu"].removeprefix("https://guichet.example.org")
+    visitor = app.test_client()  # no session: a mail gateway, or the requester's phone
+    page = visitor.get(confirm)
+    assert page.status_code == 200 and 'id="link-form"' in page.text
+    assert employee.get(f"/api/v1/tickets/{first}").get_json()["status"] == "resolved"  # opening changed nothing
+    assert visitor.post(confirm).status_code == 400  # no CSRF token: refused
+    assert employee.get(f"/api/v1/tickets/{first}").get_json()["status"] == "resolved"
+    answer = visitor.post(confirm, data={"csrf_token": CSRF.search(page.text).group(1)})
+    assert answer.status_code == 303
+    assert employee.get(f"/api/v1/tickets/{first}").get_json()["status"] == "closed"
+    assert 'id="link-done"' in visitor.get(confirm).text  # used: no form any more
+    reopen = second_links["Ce n'est pas résolu"].removeprefix("https://guichet.example.org")
+    page = visitor.get(reopen)
+    visitor.post(reopen, data={"csrf_token": CSRF.search(page.text).group(1), "reason": "Toujours l'écran noir."})
+    assert employee.get(f"/api/v1/tickets/{second}").get_json()["status"] == "in_progress"
+    token = reopen.rsplit("/", 1)[1]
+    forged = visitor.get(f"/courriel/{token[:-3]}abc")
+    assert forged.status_code == 400 and 'id="link-problem"' in forged.text
+    from dataclasses import replace
+
+    ctx = app.extensions["guichet_context"]
+    later = datetime.now(timezone.utc) + timedelta(days=DEFAULTS["MAIL_LINK_DAYS"], hours=1)
+    app.extensions["guichet_context"] = replace(ctx, clock=FixedClock(later))  # the app's clock, past the link's date
+    try:
+        expired = visitor.get(reopen)
+        assert expired.status_code == 410 and "expiré" in expired.text
+    finally:
+        app.extensions["guichet_context"] = ctx

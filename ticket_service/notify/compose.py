@@ -14,6 +14,7 @@ from babel.dates import format_datetime
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
+from ticket_service.notify import links
 from ticket_service.notify.smtp import SmtpConfig
 from ticket_service.notify.tokens import reply_address
 from ticket_service.store.models import Comment, Person, Ticket
@@ -80,7 +81,8 @@ Articles = Callable[[Ticket], list[dict]]  # the ticket → up to two {"title", 
 
 
 def mails_for(db: Session, setting: Setting, event_id: int, name: str, ticket_id: int | None, payload: dict,
-              env: Environment | None = None, articles: Articles | None = None) -> list[Mail]:
+              env: Environment | None = None, articles: Articles | None = None,
+              at: datetime | None = None) -> list[Mail]:
     """Return the mails one outbox event sends (none for the events that notify nobody)."""
     notification = _notification(name, payload)
     ticket = db.get(Ticket, ticket_id) if notification and ticket_id is not None else None
@@ -97,7 +99,18 @@ def mails_for(db: Session, setting: Setting, event_id: int, name: str, ticket_id
     extra = {"comment": comment, "author": author, "articles": suggested, "reason": payload.get("reason"),
              "target": payload.get("target"), "due": _when(due, setting)}
     env = env or environment(setting.instance_path)
-    return [_render(env, setting, notification, event_id, ticket, person, extra) for person in people]
+    return [_render(env, setting, notification, event_id, ticket, person, {**extra, **_links(setting, notification,
+                                                                                             ticket, person, at)})
+            for person in people]
+
+
+def _links(setting: Setting, notification: str, ticket: Ticket, person: Person, at: datetime | None) -> dict:
+    """Return the signed « C'est résolu » / « Ce n'est pas résolu » links of a resolved mail (issued at the event)."""
+    if notification != "resolved" or at is None:
+        return {}
+    base = setting.public_url.rstrip("/")
+    return {f"{action}_link": f"{base}/courriel/{links.sign(setting.secret_key, ticket.id, person.id, action, at)}"
+            for action in links.ACTIONS}
 
 
 def _notification(name: str, payload: dict) -> str | None:

@@ -52,7 +52,7 @@ def compose(app, message: Message, config: Setting | None = None) -> list[Mail]:
 
     with get_database(app).reader() as db:
         return mails_for(db, config or setting(app), message.id, message.name, message.ticket_id, message.payload,
-                         articles=suggested_articles(app))
+                         articles=suggested_articles(app), at=message.at)
 
 
 @subscriber(NAME)

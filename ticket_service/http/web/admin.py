@@ -132,7 +132,7 @@ def mails():
     rows = [(event, delivery, message)
             for event, delivery in outbox.deliveries(db, mail.NAME, compose.EVENT_NAMES, MAILS_SHOWN)
             for message in compose.mails_for(db, setting, event.id, event.name, event.ticket_id,
-                                             json.loads(event.payload), templates)]  # subjects need no suggestions
+                                             json.loads(event.payload), templates, at=event.at)]
     return render_template("admin/mails.html", rows=rows, smtp_host=setting.smtp.host, statuses=MAIL_STATUS)
 
 
