@@ -99,9 +99,8 @@ def mails_for(db: Session, setting: Setting, event_id: int, name: str, ticket_id
     extra = {"comment": comment, "author": author, "articles": suggested, "reason": payload.get("reason"),
              "target": payload.get("target"), "due": _when(due, setting)}
     env = env or environment(setting.instance_path)
-    return [_render(env, setting, notification, event_id, ticket, person, {**extra, **_links(setting, notification,
-                                                                                             ticket, person, at)})
-            for person in people]
+    return [_render(env, setting, notification, event_id, ticket, person,
+                    {**extra, **_links(setting, notification, ticket, person, at)}) for person in people]
 
 
 def _links(setting: Setting, notification: str, ticket: Ticket, person: Person, at: datetime | None) -> dict:
