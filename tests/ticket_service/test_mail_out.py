@@ -389,3 +389,21 @@ def test_the_signed_links_of_a_resolved_mail_ask_for_a_click_then_act_once_and_e
         assert expired.status_code == 410 and "expiré" in expired.text
     finally:
         app.extensions["guichet_context"] = ctx
+
+
+def test_a_broken_instance_template_is_recorded_as_the_error_and_shown_on_the_admin_page(app, api, database, tmp_path):
+    from tshelpers import Browser
+
+    override = tmp_path / "mail" / "fr"
+    override.mkdir(parents=True)
+    (override / "acknowledgement.subject.txt").write_text("Demande {{ ticket.id ")
+    instance, app.instance_path = app.instance_path, str(tmp_path)
+    try:
+        ticket = new_ticket(api("employee_a"))
+        deliver(app, FixedClock(datetime.now(timezone.utc)))
+        page = Browser(app, "admin").get("/admin/courriels")
+    finally:
+        app.instance_path = instance
+    row = mail_row(database, "ticket.created", ticket["id"])[1]
+    assert (row.status, row.attempts) == ("failed", 1) and "TemplateSyntaxError" in row.last_error
+    assert page.status_code == 200 and "Gabarit en erreur" in page.text

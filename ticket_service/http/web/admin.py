@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from jinja2 import TemplateError
 from sqlalchemy import select
 
 from ticket_service.actions import people
@@ -129,10 +130,14 @@ def mails():
     db, ctx, user = env()
     setting = mail.setting(current_app)
     templates = compose.environment(setting.instance_path)
-    rows = [(event, delivery, message)
-            for event, delivery in outbox.deliveries(db, mail.NAME, compose.EVENT_NAMES, MAILS_SHOWN)
-            for message in compose.mails_for(db, setting, event.id, event.name, event.ticket_id,
-                                             json.loads(event.payload), templates, at=event.at)]
+    rows = []
+    for event, delivery in outbox.deliveries(db, mail.NAME, compose.EVENT_NAMES, MAILS_SHOWN):
+        try:
+            messages = compose.mails_for(db, setting, event.id, event.name, event.ticket_id, json.loads(event.payload),
+                                         templates, at=event.at)
+        except TemplateError as exc:  # a broken template of the instance folder: shown, the delivery records it too
+            messages = [{"to_name": "—", "to_email": "?", "subject": _("Gabarit en erreur : %(error)s", error=exc)}]
+        rows += [(event, delivery, message) for message in messages]
     return render_template("admin/mails.html", rows=rows, smtp_host=setting.smtp.host, statuses=MAIL_STATUS)
 
 
