@@ -140,7 +140,7 @@ def test_article_page_feedback_stats_and_prefilled_form(page):
     page.locator("#gh-context").wait_for()
     assert "imprimante est hors connexion" in page.locator("#gh-context").text_content()
     assert page.locator("#gh-details").input_value().startswith("J'ai suivi la fiche")
-    type_problem(page, "toujours hors connexion")
+    type_problem(page, "imprimante toujours hors connexion")  # « toujours hors connexion » alone names no device: abstained
     page.locator(".gh-suggestion").first.wait_for()
 
 
