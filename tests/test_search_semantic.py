@@ -238,3 +238,10 @@ def test_a_suggestion_matched_in_meaning_shows_the_passage_that_matched(encoder,
     assert first.id == "imprimante-file-bloquee" and first.highlights == []  # no word in common
     doc = index.docs[index.ids[first.id]]
     assert any(first.snippet.rstrip(" …") in passage for passage in doc.passages[1:])  # a section, not the title
+
+
+def test_numpy_blas_runs_on_one_thread_beside_the_encoder(encoder):
+    from threadpoolctl import threadpool_info
+
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)  # its spinning workers would take the encoder's cores
