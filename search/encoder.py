@@ -68,6 +68,7 @@ def single_threaded_blas() -> None:
     this 2-core machine a suggestion over the 1,453 English articles took p50 85 ms / p95 122 ms with BLAS on
     both cores, 18 / 25 ms on one (the products are a few million multiply-adds: one core does them in ~1 ms).
     """
+    import scipy.linalg  # noqa: F401  (scipy's own OpenBLAS: loaded now, so the limit reaches it too)
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")

