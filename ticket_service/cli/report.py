@@ -30,17 +30,11 @@ def report_deflection(since, until, window_hours, lang, as_json, as_csv):
 
     from flask_babel import force_locale, get_translations
 
-    from ticket_service.http.i18n import default_language
     from ticket_service.reports.deflection import Presentation, deflection_report, render_csv, render_table, to_json
     from ticket_service.runtime import get_ctx, get_database
     from ticket_service.store.models import UTC
 
-    if as_json and as_csv:
-        raise click.UsageError("Choose one of --json and --csv.")
-    app = load_app()
-    lang = lang or default_language(app)
-    if lang not in app.config["LANGUAGES"]:
-        raise click.BadParameter(f"{lang!r} is not one of {', '.join(app.config['LANGUAGES'])}.", param_hint="--lang")
+    app, lang = report_app(as_json, as_csv, lang)
     with app.app_context():
         ctx = get_ctx()
         organisation = ctx.policies.organisation
@@ -90,19 +84,13 @@ def _panel_command(name: str):
 
         from flask_babel import force_locale, get_translations
 
-        from ticket_service.http.i18n import default_language
         from ticket_service.reports.deflection import Presentation
         from ticket_service.reports.export import render_csv, render_text, to_json
         from ticket_service.reports.options import OptionError, read_options
         from ticket_service.reports.panels import compute
         from ticket_service.runtime import get_ctx, get_database
 
-        if as_json and as_csv:
-            raise click.UsageError("Choose one of --json and --csv.")
-        app = load_app()
-        lang = lang or default_language(app)
-        if lang not in app.config["LANGUAGES"]:
-            raise click.BadParameter(f"{lang!r} is not one of {', '.join(app.config['LANGUAGES'])}.", param_hint="--lang")
+        app, lang = report_app(as_json, as_csv, lang)
         args = {"period": period, "since": since, "until": until, "group": group, "provider": provider,
                 "category": category, "type": type_, "priority": priority}
         with app.app_context():
@@ -138,3 +126,16 @@ def _register_panels():
 
 
 _register_panels()
+
+
+def report_app(as_json: bool, as_csv: bool, lang: str | None):
+    """Return the app and the report's language, refusing --json with --csv and a language the app lacks."""
+    from ticket_service.http.i18n import default_language
+
+    if as_json and as_csv:
+        raise click.UsageError("Choose one of --json and --csv.")
+    app = load_app()
+    lang = lang or default_language(app)
+    if lang not in app.config["LANGUAGES"]:
+        raise click.BadParameter(f"{lang!r} is not one of {', '.join(app.config['LANGUAGES'])}.", param_hint="--lang")
+    return app, lang
