@@ -18,7 +18,7 @@ FORBIDDEN = {
 
 # Inside ticket_service, layers point one way: adapters → actions → domain, storage below.
 ADAPTERS = ("ticket_service.http", "ticket_service.cli", "ticket_service.auth", "ticket_service.runtime",
-            "ticket_service.jobs")
+            "ticket_service.jobs", "ticket_service.channels")
 LAYERS = {
     "domain": {"forbidden_top": {"flask", "werkzeug", "flask_wtf", "flask_babel"},
                "forbidden": ADAPTERS + ("ticket_service.actions", "ticket_service.reports", "ticket_service.demo",
