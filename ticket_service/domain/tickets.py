@@ -54,7 +54,7 @@ def create_ticket(db: Session, ctx: Context, requester: Person, data: dict, now:
         category=category, catalogue_item=item.id if item is not None else None, item_fields=answers or None,
         impact=impact, urgency=urgency,
         priority=priority, status="awaiting_approval" if kind == "access_request" else "new",
-        level="N1", group=policies.default_group, help_session_id=data.get("help_session_id"),
+        level="N1", group=policies.default_group, help_session_id=data.get("help_session_id"), channel=channel,
         created_at=now, updated_at=now, paused_seconds=0.0,
     )
     sla.compute_dues(ticket, policies, ctx.calendar)

@@ -93,6 +93,7 @@ class Ticket(Base):
     group: Mapped[str] = mapped_column(String(50))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # indexed with status, below
     help_session_id: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(20), default="api", server_default="api")  # vocabulary.CHANNELS
     # The ticket's id in the helpdesk it was imported from (``guichet import tickets``): a second import skips it.
     # a unique index rather than a constraint: SQLite adds and drops an index in place, a constraint recreates tickets
     external_id: Mapped[str | None] = mapped_column(String(120), unique=True, index=True)

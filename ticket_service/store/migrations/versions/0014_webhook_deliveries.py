@@ -1,4 +1,4 @@
-"""alert_sources: monitoring alert sources and fingerprints
+"""webhook_deliveries: outbound webhook deliveries
 
 Revision ID: 0014
 Revises: 0013

@@ -1,7 +1,7 @@
-"""webhook_deliveries: outbound webhook deliveries
+"""alert_sources: monitoring alert sources and fingerprints
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02
 """
 
@@ -9,8 +9,8 @@ from alembic import op  # noqa: F401
 import sqlalchemy as sa  # noqa: F401
 
 
-revision = '0013'
-down_revision = '0012'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""directory: directory sync: people's directory fields, sync runs
+"""inbound_mail: mail in: imported messages, quarantine
 
 Revision ID: 0016
 Revises: 0015

@@ -1,7 +1,7 @@
-"""inbound_mail: mail in: imported messages, quarantine
+"""sso_identities: single sign-on identities
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-02
 """
 
@@ -9,8 +9,8 @@ from alembic import op  # noqa: F401
 import sqlalchemy as sa  # noqa: F401
 
 
-revision = '0015'
-down_revision = '0014'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""sso_identities: single sign-on identities
+"""directory: directory sync: people's directory fields, sync runs
 
 Revision ID: 0017
 Revises: 0016
