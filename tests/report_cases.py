@@ -112,3 +112,15 @@ def build(app, database) -> dict[str, int]:
             {"published": True, "major": True, "public_title": "Réseau coupé", "public_text": "Le réseau est coupé."})
     desk.do(local("2026-11-30", "09:30"), "employee_b", t.join_incident, ids["critical"])
     return ids
+
+
+def run_report(db_url: str, tmp_path, *args):
+    """Run ``guichet report <args>`` against the database, as the team lead would (click's runner)."""
+    from click.testing import CliRunner
+
+    from ticket_service.cli import main as guichet
+
+    env = {"GUICHET_DATABASE_URL": db_url, "GUICHET_SECRET_KEY": "x", "GUICHET_SITE_DIR": str(tmp_path),
+           "GUICHET_INSTANCE_PATH": str(tmp_path / "instance"), "GUICHET_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+    return CliRunner().invoke(guichet, ["report", *args], env=env, catch_exceptions=False)
+

@@ -10,10 +10,8 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from click.testing import CliRunner
 
-from report_cases import Desk, build, local
-from ticket_service.cli import main as guichet
+from report_cases import Desk, build, local, run_report as run
 from ticket_service.domain.clock import FixedClock
 
 UTC = timezone.utc
@@ -44,12 +42,6 @@ def fixed_clock(app):
     clock, ctx.clock = ctx.clock, FixedClock(NOW)
     yield
     ctx.clock = clock
-
-
-def run(db_url, tmp_path, *args):
-    env = {"GUICHET_DATABASE_URL": db_url, "GUICHET_SECRET_KEY": "x", "GUICHET_SITE_DIR": str(tmp_path),
-           "GUICHET_INSTANCE_PATH": str(tmp_path / "instance"), "GUICHET_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
-    return CliRunner().invoke(guichet, ["report", *args], env=env, catch_exceptions=False)
 
 
 def values(body) -> dict:

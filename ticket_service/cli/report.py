@@ -81,13 +81,15 @@ def _panel_command(name: str):
     @click.option("--csv", "as_csv", is_flag=True, help="Print formula-safe CSV (« ; » and decimal commas in French).")
     def command(period, since, until, group, provider, category, type_, priority, no_compare, lang, as_json, as_csv):
         import json
+        from datetime import timedelta
 
         from flask_babel import force_locale, get_translations
 
         from ticket_service.reports.deflection import Presentation
-        from ticket_service.reports.export import render_csv, render_text, to_json
+        from ticket_service.reports import export
+        from ticket_service.reports import knowledge_panels as knowledge
         from ticket_service.reports.options import OptionError, read_options
-        from ticket_service.reports.panels import compute
+        from ticket_service.reports.panels import compute, envelope, scopes
         from ticket_service.runtime import get_ctx, get_database
 
         app, lang = report_app(as_json, as_csv, lang)
@@ -101,27 +103,36 @@ def _panel_command(name: str):
             except OptionError as exc:
                 raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
             with get_database(app).reader() as session:
-                result = compute(session, ctx.policies, ctx.calendar, [name], chosen, filters, now,
-                                 compare=not no_compare)
+                if name in knowledge.KNOWLEDGE_PANELS:
+                    scope, before = scopes(session, ctx.policies, ctx.calendar, chosen, filters, now,
+                                           compare=not no_compare)
+                    window = timedelta(hours=float(app.config["DEFLECTION_WINDOW_HOURS"]))
+                    result = envelope(scope, before, knowledge.compute(session, [name], scope, before, now, window))
+                else:
+                    result = compute(session, ctx.policies, ctx.calendar, [name], chosen, filters, now,
+                                     compare=not no_compare)
             organisation = ctx.policies.organisation
             with force_locale(lang):
                 presentation = Presentation(organisation.locale if lang == organisation.language else lang,
                                             organisation.zone, get_translations())
+        shown = knowledge if name in knowledge.KNOWLEDGE_PANELS else export
         if as_json:
-            click.echo(json.dumps(to_json(result, presentation), ensure_ascii=False, indent=2))
+            click.echo(json.dumps(shown.to_json(result, presentation), ensure_ascii=False, indent=2))
         elif as_csv:
-            click.echo(render_csv(result, presentation), nl=False)
+            click.echo(knowledge.render_csv(result, result["panels"][0], presentation) if shown is knowledge
+                       else export.render_csv(result, presentation), nl=False)
         else:
-            click.echo(render_text(result, presentation))
+            click.echo(shown.render_text(result, presentation))
 
     command.__doc__ = f"Dashboard panel « {name} »: its figures with definition, window and previous period."
     return report.command(name)(command)
 
 
 def _register_panels():
+    from ticket_service.reports.knowledge_panels import KNOWLEDGE_PANELS
     from ticket_service.reports.panels import PANELS
 
-    for name in PANELS:
+    for name in [*PANELS, *KNOWLEDGE_PANELS]:
         _panel_command(name)
 
 

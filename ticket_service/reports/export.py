@@ -97,9 +97,14 @@ def _shown(value, unit: str, p: Presentation) -> str:
     return p.decimal(value) if isinstance(value, float) else p.integer(value)
 
 
-def render_text(result: dict, p: Presentation = FRENCH) -> str:
-    """Return the panels as plain text: each figure, its previous value and definition, then its tables."""
+def render_text(result: dict, p: Presentation = FRENCH, *, label=None, describe=None) -> str:
+    """Return the panels as plain text: each figure, its previous value and definition, then its tables.
+
+    ``label`` and ``describe`` map a figure's key to its label and definition (the dashboard panels' by default).
+    """
     _ = p._
+    label = label or (lambda key: _(LABELS[key]))
+    describe = describe or (lambda key: definition(key, p))
     period = result["period"]
     out = [_("Pilotage — du {first} au {last} ({zone})").format(
         first=_moment(period["since"], p), last=_moment(period["until"], p), zone=p.zone_name)]
@@ -109,8 +114,8 @@ def render_text(result: dict, p: Presentation = FRENCH) -> str:
             previous = fig.get("previous")
             before = _(" (période précédente : {value})").format(value=_shown(previous, fig["unit"], p)) \
                 if "previous" in fig else ""
-            out.append(f"{_(LABELS[fig['key']])} : {_shown(fig['value'], fig['unit'], p)}{before}")
-            out.append(f"    {definition(fig['key'], p)}")
+            out.append(f"{label(fig['key'])} : {_shown(fig['value'], fig['unit'], p)}{before}")
+            out.append(f"    {describe(fig['key'])}")
         for table in panel["tables"]:
             if not table["rows"]:
                 continue

@@ -9,18 +9,15 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from ticket_service.domain import deflection
-from ticket_service.domain.calendar import BusinessCalendar
 from ticket_service.domain.messages import N_
-from ticket_service.domain.policies import Policies
 from ticket_service.reports import deflection as deflection_texts
 from ticket_service.reports.article_effectiveness import effectiveness
 from ticket_service.reports.clusters import MAX_TEXTS, SEARCH_FLOOR, TICKET_FLOOR
+from ticket_service.reports import export
 from ticket_service.reports.export import number, safe
-from ticket_service.reports.filters import Filters
 from ticket_service.reports.knowledge_gaps import gaps, unsuccessful_sessions, without_fiche
-from ticket_service.reports.period import Period
 from ticket_service.reports.recurring_incidents import recurring
-from ticket_service.reports.scope import build_scope
+from ticket_service.reports.scope import Scope
 
 KNOWLEDGE_PANELS = ("effectiveness", "gaps", "recurring")
 
@@ -58,28 +55,48 @@ def definition(key: str, p, window_hours: float) -> str:
                                         most=p.integer(MAX_TEXTS))
 
 
-def compute(db: Session, policies: Policies, calendar: BusinessCalendar, names, period: Period, filters: Filters,
-            now: datetime, window: timedelta) -> list[dict]:
+def compute(db: Session, names, scope: Scope, before: Scope | None, now: datetime, window: timedelta) -> list[dict]:
     """Return the named knowledge panels, each figure with the previous period's value where it is counted alike."""
-    scope = build_scope(db, policies, calendar, period, filters, now)
-    before = build_scope(db, policies, calendar, period.previous(), filters, now)
     out = []
     for name in names:
+        old = {}
         if name == "effectiveness":
             panel = effectiveness(db, scope, window, now)
-            old = {f["key"]: f["value"] for f in effectiveness(db, before, window, now)["figures"]}
+            if before is not None:
+                old = {f["key"]: f["value"] for f in effectiveness(db, before, window, now)["figures"]}
         elif name == "gaps":
             panel = gaps(db, scope, window, now)
-            old = {"gaps.searches": len(unsuccessful_sessions(db, before, window, now)),
-                   "gaps.no_fiche": len(without_fiche(db, before))}
+            if before is not None:
+                old = {"gaps.searches": len(unsuccessful_sessions(db, before, window, now)),
+                       "gaps.no_fiche": len(without_fiche(db, before))}
         else:
-            panel, old = recurring(db, scope), {}
+            panel = recurring(db, scope)
         for fig in panel["figures"]:
-            fig["previous"] = old.get(fig["key"])
-            fig["change"] = None if fig["previous"] is None or fig["value"] is None else round(fig["value"] - fig["previous"], 4)
+            if before is not None:
+                fig["previous"] = old.get(fig["key"])
+                fig["change"] = None if fig["previous"] is None or fig["value"] is None \
+                    else round(fig["value"] - fig["previous"], 4)
         panel["window_hours"] = window.total_seconds() / 3600
         out.append(panel)
     return out
+
+
+def to_json(result: dict, p) -> dict:
+    """Add each knowledge figure's and table's label and definition, in ``p``'s language, to a computed result."""
+    for panel in result["panels"]:
+        hours = panel["window_hours"]
+        for fig in panel["figures"]:
+            fig["label"], fig["definition"] = p._(LABELS[fig["key"]]), definition(fig["key"], p, hours)
+        for table in panel["tables"]:
+            table["definition"] = definition(table["definition_id"], p, hours)
+    return result
+
+
+def render_text(result: dict, p) -> str:
+    """Return knowledge panels as plain text, as the dashboard panels' text reads."""
+    hours = result["panels"][0]["window_hours"] if result["panels"] else 0
+    return export.render_text(result, p, label=lambda key: p._(LABELS[key]),
+                              describe=lambda key: definition(key, p, hours))
 
 
 def render_csv(result: dict, panel: dict, p) -> str:

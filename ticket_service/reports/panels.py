@@ -27,14 +27,26 @@ PANELS = {"volume": volume, "backlog": backlog, "sla": sla, "levels": levels, "c
           "workload": workload}
 
 
+def scopes(db: Session, policies: Policies, calendar: BusinessCalendar, period: Period, filters: Filters,
+           now: datetime, *, compare: bool = True) -> tuple[Scope, Scope | None]:
+    """Return the period's scope and the previous period's (None without comparison), their history read once."""
+    if compare:
+        scope, before = build_scopes(db, policies, calendar, [period, period.previous()], filters, now)
+        return scope, before
+    return build_scope(db, policies, calendar, period, filters, now), None
+
+
 def compute(db: Session, policies: Policies, calendar: BusinessCalendar, names, period: Period, filters: Filters,
-            now: datetime, *, compare: bool = True) -> dict:
+            now: datetime, *, compare: bool = True, built: tuple[Scope, Scope | None] | None = None) -> dict:
     """Return the named panels for a period, each figure and table row with the previous period's value beside it."""
-    scope, before = (build_scopes(db, policies, calendar, [period, period.previous()], filters, now) if compare
-                     else (build_scope(db, policies, calendar, period, filters, now), None))
-    return {"period": period.as_json(), "previous_period": before.period.as_json() if before else None,
-            "as_of": scope.window()["as_of"], "filters": filters.as_json(),
-            "panels": [panel(scope, name, before) for name in names]}
+    scope, before = built or scopes(db, policies, calendar, period, filters, now, compare=compare)
+    return envelope(scope, before, [panel(scope, name, before) for name in names])
+
+
+def envelope(scope: Scope, before: Scope | None, panels: list[dict]) -> dict:
+    """Return computed panels with their period, the previous period, the reading instant and the filters."""
+    return {"period": scope.period.as_json(), "previous_period": before.period.as_json() if before else None,
+            "as_of": scope.window()["as_of"], "filters": scope.filters.as_json(), "panels": panels}
 
 
 def panel(scope: Scope, name: str, before: Scope | None = None) -> dict:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from datetime import timedelta
+
+from flask import current_app, jsonify
 
 from ticket_service.domain.errors import not_found
 from ticket_service.domain.vocabulary import PRIORITIES, REQUEST_TYPES
@@ -10,10 +12,11 @@ from ticket_service.http.api.common import doc, env
 from ticket_service.http.api.events import bp
 from ticket_service.http.errors import ApiError
 from ticket_service.http.validation import Field, read_query
+from ticket_service.reports import knowledge_panels as knowledge
 from ticket_service.reports.deflection import Presentation
 from ticket_service.reports.export import to_json
 from ticket_service.reports.options import OptionError, read_options, visible_groups
-from ticket_service.reports.panels import PANELS, compute
+from ticket_service.reports.panels import PANELS, compute, envelope, scopes
 from ticket_service.reports.period import NAMES
 
 QUERY = {
@@ -41,12 +44,12 @@ def presentation(ctx) -> Presentation:
 
 
 @bp.get("/metrics/<string:panel>")
-@doc("One dashboard panel (" + ", ".join(PANELS) + ") for a period with the previous one: every figure with its "
+@doc("One dashboard panel (" + ", ".join([*PANELS, *knowledge.KNOWLEDGE_PANELS]) + ") for a period with the previous one: every figure with its "
      "value, definition, window and the ids of the tickets behind it; technicians see their own groups only.",
      query=QUERY, responses={404: "Unknown panel."})
 def panel_metrics(panel: str):
     db, ctx, user = env()
-    if panel not in PANELS:
+    if panel not in PANELS and panel not in knowledge.KNOWLEDGE_PANELS:
         raise not_found()
     args = read_query(QUERY)
     now = ctx.clock.now()
@@ -54,5 +57,11 @@ def panel_metrics(panel: str):
         period, filters = read_options(args, ctx.policies, now, visible_groups(user, ctx.policies))
     except OptionError as exc:
         raise ApiError(422, "invalid_fields", "Paramètre invalide.", {exc.field: str(exc)}) from None
-    result = compute(db, ctx.policies, ctx.calendar, [panel], period, filters, now, compare=args.get("compare", True))
+    compare = args.get("compare", True)
+    if panel in knowledge.KNOWLEDGE_PANELS:
+        scope, before = scopes(db, ctx.policies, ctx.calendar, period, filters, now, compare=compare)
+        window = timedelta(hours=float(current_app.config["DEFLECTION_WINDOW_HOURS"]))
+        result = envelope(scope, before, knowledge.compute(db, [panel], scope, before, now, window))
+        return jsonify(knowledge.to_json(result, presentation(ctx)))
+    result = compute(db, ctx.policies, ctx.calendar, [panel], period, filters, now, compare=compare)
     return jsonify(to_json(result, presentation(ctx)))

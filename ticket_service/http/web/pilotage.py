@@ -24,7 +24,7 @@ from ticket_service.reports import knowledge_panels as knowledge
 from ticket_service.reports.deflection import ARTICLE_LABELS
 from ticket_service.reports.export import LABELS, definition, render_csv
 from ticket_service.reports.options import OptionError, read_options, visible_groups
-from ticket_service.reports.panels import PANELS, compute
+from ticket_service.reports.panels import PANELS, compute, scopes
 from ticket_service.reports.period import NAMES
 
 bp = Blueprint("pilotage", __name__, url_prefix="/pilotage")
@@ -66,10 +66,11 @@ def _results(names: list[str], args):
     if error:
         return None, [], error
     now = ctx.clock.now()
-    plain = [n for n in names if n in PANELS]
-    result = compute(db, ctx.policies, ctx.calendar, plain, period, filters, now)
+    built = scopes(db, ctx.policies, ctx.calendar, period, filters, now)  # read once for both kinds of panel
+    result = compute(db, ctx.policies, ctx.calendar, [n for n in names if n in PANELS], period, filters, now,
+                     built=built)
     extra = [n for n in names if n in knowledge.KNOWLEDGE_PANELS]
-    panels = knowledge.compute(db, ctx.policies, ctx.calendar, extra, period, filters, now, _window()) if extra else []
+    panels = knowledge.compute(db, extra, *built, now, _window()) if extra else []
     return result, panels, None
 
 
