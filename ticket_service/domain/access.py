@@ -8,21 +8,44 @@ from sqlalchemy.orm import Session
 from ticket_service.domain.approvals import designated_approvers, is_designated
 from ticket_service.domain.context import Context
 from ticket_service.domain.errors import not_found
+from ticket_service.domain.policies import REQUESTER_DETAILS
 from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.store.models import Person, Ticket
 
 
+def provider_groups(ctx: Context, user: Person) -> list[str] | None:
+    """Return the groups an outside provider's technician is confined to (None: in-house staff, or not staff)."""
+    if user.role != "technician":
+        return None
+    return ctx.policies.provider_scope(user.email)
+
+
+def requester_details(ctx: Context, user: Person) -> tuple[str, ...]:
+    """Return what the user may see of another person's requester record (a provider's group setting)."""
+    confined = provider_groups(ctx, user)
+    if confined is None:
+        return REQUESTER_DETAILS
+    allowed = {d for gid in confined for d in ctx.policies.groups[gid].requester_details}
+    return tuple(d for d in REQUESTER_DETAILS if d in allowed)
+
+
 def can_see(ctx: Context, user: Person, ticket: Ticket) -> bool:
-    """Staff see every ticket; others their own, and approvers the access requests they decide on."""
-    if user.role in STAFF_ROLES or ticket.requester_id == user.id:
+    """In-house staff see every ticket, a provider's technicians their group's; others their own, and approvers the
+    access requests they decide on."""
+    if ticket.requester_id == user.id:
         return True
+    if user.role in STAFF_ROLES:
+        confined = provider_groups(ctx, user)
+        return confined is None or ticket.group in confined
     return is_designated(ctx, ticket, user)
 
 
 def visible_clause(ctx: Context, user: Person):
     """SQL condition equivalent to can_see, for lists."""
     if user.role in STAFF_ROLES:
-        return Ticket.id.is_not(None)
+        confined = provider_groups(ctx, user)
+        return Ticket.id.is_not(None) if confined is None else or_(Ticket.group.in_(confined),
+                                                                   Ticket.requester_id == user.id)
     own = Ticket.requester_id == user.id
     if user.role != "approver":
         return own

@@ -30,6 +30,10 @@ class PolicyError(Exception):
     """``helpdesk.yml`` is invalid; the message names the key and the fix."""
 
 
+REQUESTER_DETAILS = ("name", "email", "site", "department")  # what a ticket shows of its requester to staff
+PROVIDER_DETAILS = ("name", "site")  # a provider's default: enough to act, no address to reach them outside the desk
+
+
 @dataclass(frozen=True)
 class Group:
     """A support group at one level."""
@@ -42,6 +46,8 @@ class Group:
     calendar: tuple | None = None  # a provider's (timezone, workdays, hours, holidays_country); None: the desk's
     ola: dict[str, float] = field(default_factory=dict)  # a provider's resolution target per priority (business hours)
     lead: str = ""  # who the SLA watch's notify_group_lead warns: `lead:`, else the first member
+    # What a provider's technicians see of a requester (REQUESTER_DETAILS); in-house groups see everything.
+    requester_details: tuple[str, ...] = REQUESTER_DETAILS
 
 
 
@@ -134,6 +140,16 @@ class Policies:
     def groups_of(self, email: str) -> list[str]:
         """Return the ids of the groups a person is a member of."""
         return [g.id for g in self.groups.values() if email.lower() in g.members]
+
+    def provider_scope(self, email: str) -> list[str] | None:
+        """Return the provider groups a person works for when that is all they belong to (None: no restriction).
+
+        A member of an outside provider's group who is in no in-house group sees only that group's tickets.
+        """
+        mine = [g for g in self.groups.values() if email.lower() in g.members]
+        if not mine or not all(g.provider for g in mine):
+            return None
+        return [g.id for g in mine]
 
     def first_group(self, level: str) -> str | None:
         """Return the first group (file order) serving a level."""
@@ -277,11 +293,26 @@ class _Validator:
             lead = spec.get("lead", members[0])
             if not isinstance(lead, str) or lead.lower() not in members:
                 self.fail(f"groups.{gid}.lead", f"is {lead!r}, not a member", "name one of the group's members, or remove it.")
-            groups[gid] = Group(gid, spec["name"], spec["level"], members, *self._provider(gid, spec), lead=lead.lower())
+            provider = self._provider(gid, spec)
+            groups[gid] = Group(gid, spec["name"], spec["level"], members, *provider, lead=lead.lower(),
+                                requester_details=self._requester_details(gid, spec, provider[0]))
         for level in LEVELS:
             if not any(g.level == level for g in groups.values()):
                 self.fail("groups", f"has no {level} group", f"add a group with `level: {level}` (escalation needs N1, N2 and N3).")
         return groups
+
+    def _requester_details(self, gid: str, spec: dict, provider: bool) -> tuple[str, ...]:
+        """Read ``requester_details``: what a provider's technicians see of the requester (name and site by default)."""
+        key, fix = f"groups.{gid}.requester_details", f"list some of {', '.join(REQUESTER_DETAILS)} (name is always shown)."
+        if "requester_details" not in spec:
+            return PROVIDER_DETAILS if provider else REQUESTER_DETAILS
+        if not provider:
+            self.fail(key, "is set on a group that is not a provider", "add `provider: true`, or remove it "
+                      "(in-house technicians see the whole requester).")
+        value = spec["requester_details"]
+        if not isinstance(value, list) or any(v not in REQUESTER_DETAILS for v in value):
+            self.fail(key, f"is {value!r}", fix)
+        return tuple(dict.fromkeys(["name", *value]))
 
     def _provider(self, gid: str, spec: dict) -> tuple[bool, tuple | None, dict[str, float]]:
         """Read a group's optional provider settings: ``provider: true``, its own ``calendar`` and ``ola`` targets."""

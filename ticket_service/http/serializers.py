@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session
 
 from ticket_service.auth.identity import is_staff
 from ticket_service.domain.clock import iso
+from ticket_service.domain.access import requester_details
 from ticket_service.domain.context import Context
+from ticket_service.domain.policies import REQUESTER_DETAILS
 from ticket_service.domain.sla import sla_view
 from ticket_service.store.models import (
     Approval, ArticleLink, Attachment, Comment, Person, Ticket, TicketEvent, TicketLink, utcnow,
@@ -26,13 +28,18 @@ def person_brief(person: Person | None) -> dict | None:
     return None if person is None else {"id": person.id, "name": person.name}
 
 
+def requester_json(ctx: Context, viewer: Person, requester: Person) -> dict:
+    """Return the requester as staff see them: id and name, and what the viewer's group may see of the rest."""
+    shown = requester_details(ctx, viewer) if requester.id != viewer.id else REQUESTER_DETAILS
+    return {"id": requester.id, **{d: getattr(requester, d) for d in shown}}
+
+
 def ticket_json(db: Session, ctx: Context, viewer: Person, ticket: Ticket, now: datetime | None = None) -> dict:
     """Return a ticket as the viewer may see it."""
     staff = is_staff(viewer)
     data = {name: iso(getattr(ticket, name)) for name in (STAFF_FIELDS if staff else EMPLOYEE_FIELDS)}
     if staff:
-        data["requester"] = {**person_brief(db.get(Person, ticket.requester_id)),
-                             "email": db.get(Person, ticket.requester_id).email}
+        data["requester"] = requester_json(ctx, viewer, db.get(Person, ticket.requester_id))
         data["assignee"] = person_brief(db.get(Person, ticket.assignee_id)) if ticket.assignee_id else None
         data["sla"] = sla_view(ticket, now or utcnow(), ctx.policies, ctx.calendar)
     elif ticket.requester_id != viewer.id:  # an approver deciding: the request, not the person's history

@@ -11,6 +11,7 @@ from search.analysis import fold
 
 from ticket_service.actions import tickets as ticket_actions
 from ticket_service.domain import sla
+from ticket_service.domain.access import visible_clause
 from ticket_service.domain.errors import invalid
 from ticket_service.domain.vocabulary import DONE, LEVELS, OPEN, PRIORITIES, REQUEST_TYPES, STAFF_ROLES, STATUSES
 from ticket_service.http.api.tickets import SORTS
@@ -90,7 +91,8 @@ def queue():
     if page is None or not 1 <= page <= 100_000:
         abort(400)
     sla_ids = sla.queue_ids(db, now, ctx.policies, ctx.calendar)
-    stmt = select(Ticket).where(queue_clause(name, user, ctx, now, sla_ids))
+    seen = visible_clause(ctx, user)  # an outside provider's technicians: their group's tickets only
+    stmt = select(Ticket).where(seen, queue_clause(name, user, ctx, now, sla_ids))
     for key, value in filters.items():
         stmt = stmt.where(getattr(Ticket, key) == value)
     if search:
@@ -104,11 +106,12 @@ def queue():
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page, pages)
     tickets = db.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    counts = {q: db.scalar(select(func.count()).select_from(Ticket).where(queue_clause(q, user, ctx, now, sla_ids))) for q in QUEUES}
+    counts = {q: db.scalar(select(func.count()).select_from(Ticket).where(seen, queue_clause(q, user, ctx, now, sla_ids)))
+              for q in QUEUES}
     people = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(
         {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id})))}
     clocks = {t.id: sla.sla_view(t, now, ctx.policies, ctx.calendar) for t in tickets}
-    problems = db.scalars(select(Ticket).where(Ticket.type == "problem", Ticket.status.in_(OPEN))
+    problems = db.scalars(select(Ticket).where(seen, Ticket.type == "problem", Ticket.status.in_(OPEN))
                           .order_by(Ticket.id.desc())).all()
     return render_template("desk/queue.html", tickets=tickets, total=total, page=page, pages=pages,
                            first=(page - 1) * PAGE_SIZE + 1 if tickets else 0, last=(page - 1) * PAGE_SIZE + len(tickets),

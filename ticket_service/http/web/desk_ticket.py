@@ -11,6 +11,7 @@ from search.analysis import fold
 from ticket_service.actions import tickets as ticket_actions
 from ticket_service.actions import workflow
 from ticket_service.domain import sla
+from ticket_service.domain.access import can_see, requester_details, visible_clause
 from ticket_service.domain.duplicates import likely_duplicates
 from ticket_service.domain.errors import invalid
 from ticket_service.domain.vocabulary import ESCALATION_REASON, OPEN, PUBLIC_TEXT, PUBLIC_TITLE, REASON, RETYPABLE
@@ -39,9 +40,10 @@ def show(ticket_id: int):
                        .order_by(TicketLink.id)).all()
     used = db.scalars(select(ArticleLink).where(ArticleLink.ticket_id == t.id).order_by(ArticleLink.id)).all()
     people = people_named(db, t, comments, events)
-    similar = likely_duplicates(db, t) if t.status in OPEN else []
-    problems = db.scalars(select(Ticket).where(Ticket.type == "problem", Ticket.status.in_(OPEN),
-                                               Ticket.id != t.id).order_by(Ticket.id.desc())).all()
+    similar = [(o, score) for o, score in likely_duplicates(db, t) if can_see(ctx, user, o)] if t.status in OPEN else []
+    problems = db.scalars(select(Ticket).where(visible_clause(ctx, user), Ticket.type == "problem",
+                                               Ticket.status.in_(OPEN), Ticket.id != t.id)
+                          .order_by(Ticket.id.desc())).all()
     query = " ".join(request.args.get("fiches", "").split())[:100]
     if not is_valid_text(query):
         abort(400)  # the API's text rule: a NUL or a lone surrogate is never a filter
@@ -51,7 +53,7 @@ def show(ticket_id: int):
         clocks=sla.sla_view(t, utcnow(), ctx.policies, ctx.calendar), similar=similar,
         suggested=suggested, site_url=kb.site_url, **article_picker(suggested, query),
         technicians=technicians(db), problems=problems, policies=ctx.policies, retypable=RETYPABLE,
-        requester=people.get(t.requester_id))
+        requester=people.get(t.requester_id), requester_details=requester_details(ctx, user))
 
 
 def article_picker(suggested: list[dict], query: str) -> dict:

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template
 from sqlalchemy import select
 
+from ticket_service.domain.access import visible_clause
 from ticket_service.domain.drafts import Draft, branch_commands, build_draft, check_draft
 from ticket_service.domain.errors import Conflict
 from ticket_service.domain.vocabulary import DONE
@@ -22,7 +23,7 @@ bp = Blueprint("kb_drafts", __name__, url_prefix="/desk")
 def gaps():
     """List resolved tickets flagged « aucune fiche » (KB gaps), newest first, each with « Rédiger une fiche »."""
     db, ctx, user = env()
-    rows = db.scalars(select(Ticket).where(Ticket.kb_gap.is_(True), Ticket.status.in_(DONE))
+    rows = db.scalars(select(Ticket).where(visible_clause(ctx, user), Ticket.kb_gap.is_(True), Ticket.status.in_(DONE))
                       .order_by(Ticket.resolved_at.desc(), Ticket.id.desc()).limit(200)).all()
     return render_template("desk/gaps.html", tickets=rows, categories=ctx.policies.categories)
 
