@@ -3,11 +3,14 @@ pauses, once-only with two workers, the desk queues from the same computation, s
 
 from __future__ import annotations
 
+from html import unescape
+
 import json
 import re
 import threading
 from dataclasses import replace
 from datetime import datetime
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -157,6 +160,9 @@ def test_the_desk_queues_are_the_watchs_computation(app, clock, api):
 
     assert listed("at_risk") == set(computed["at_risk"])
     assert listed("breached") == set(computed["breached"])
+    for name in ("at_risk", "breached"):  # the API's filter too
+        items = api("n1").get(f"/api/v1/tickets?sla={name}&per_page=100").get_json()["items"]
+        assert {t["id"] for t in items} == set(computed[name])
     done = watch(app, clock)
     warned = {tid for tid, steps in done.items() if any(s.endswith(":at_risk") for s in steps)}
     reported = {tid for tid, steps in done.items() if any(s.endswith(":breached") for s in steps)}
@@ -164,7 +170,7 @@ def test_the_desk_queues_are_the_watchs_computation(app, clock, api):
     assert breached in reported and reported <= set(computed["breached"])
 
 
-def test_a_p1_breach_notifies_the_lead_and_raises_the_level_in_the_history_as_the_rule(app, clock, users):
+def test_a_p1_breach_notifies_the_lead_and_raises_the_level_in_the_history_as_the_rule(app, clock, users, api):
     ticket_id = open_ticket(app, impact="high", urgency="high")  # P1: 4 business hours
     clock.at = paris(2026, 7, 15, 10, 31)  # 2 h Monday + 2 h 01 Wednesday
     assert watch(app, clock)[ticket_id] == ["resolution:breached", "notify_group_lead", "raise_level"]
@@ -178,6 +184,12 @@ def test_a_p1_breach_notifies_the_lead_and_raises_the_level_in_the_history_as_th
         ("level", "N2"), ("group", "systemes-n2"), ("assignee_id", None)]
     assert all(r.actor_id is None and r.reason.startswith("règle SLA") for r in rows)
     assert "ticket.escalated" in _names(app, ticket_id)
+    page = unescape(api("n2").get(f"/desk/tickets/{ticket_id}").get_data(as_text=True))
+    assert "Engagement (SLA)" in page and "délai de résolution dépassé" in page
+    assert "responsable du groupe prévenu : julie.martin@ferrand-associes.fr" in page
+    english = unescape(api("n2").get(f"/desk/tickets/{ticket_id}?lang=en").get_data(as_text=True))
+    assert "resolution target missed" in english and "group lead notified: julie.martin@" in english
+    api("n2").get(f"/desk/tickets/{ticket_id}?lang=fr")  # the cookie keeps the last ?lang=
     clock.at = paris(2026, 7, 16, 18, 0)
     assert ticket_id not in watch(app, clock)  # the breach ran its steps once
 

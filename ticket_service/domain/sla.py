@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from ticket_service.domain.calendar import BusinessCalendar
 from ticket_service.domain.policies import Policies
@@ -125,21 +125,6 @@ def sla_view(ticket: Ticket, now: datetime, policies: Policies, cal: BusinessCal
         "resolution": {"due": _iso(due), "paused": bool(paused), "breached": res_breached, "at_risk": bool(res_at_risk),
                        "target_hours": resolution_target / 3600, "elapsed_business_hours": round(max(elapsed, 0) / 3600, 2)},
     }
-
-
-def breached_clause(now: datetime):
-    """SQL condition: the resolution or first-response target was missed."""
-    return or_(
-        and_(Ticket.status.in_(RUNNING), Ticket.resolution_due < now),
-        and_(Ticket.resolved_at.is_not(None), Ticket.resolution_due.is_not(None), Ticket.resolved_at > Ticket.resolution_due),
-        and_(Ticket.first_response_at.is_(None), Ticket.status.in_(RUNNING), Ticket.first_response_due < now),
-        and_(Ticket.first_response_at.is_not(None), Ticket.first_response_at > Ticket.first_response_due),
-    )
-
-
-def at_risk_clause(now: datetime):
-    """SQL condition: running, past the at-risk instant, not yet breached."""
-    return and_(Ticket.status.in_(RUNNING), Ticket.resolution_at_risk <= now, Ticket.resolution_due >= now)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -47,9 +47,8 @@ def tickets_list():
     for name in ("status", "type", "priority", "level", "group", "assignee_id", "requester_id"):
         if name in args:
             stmt = stmt.where(getattr(Ticket, name) == args[name])
-    if "sla" in args:
-        now = utcnow()
-        stmt = stmt.where(sla.breached_clause(now) if args["sla"] == "breached" else sla.at_risk_clause(now))
+    if "sla" in args:  # the desk's « à risque » / « dépassé » queues and the SLA watch: one computation
+        stmt = stmt.where(Ticket.id.in_(sla.queue_ids(db, ctx.clock.now(), ctx.policies, ctx.calendar)[args["sla"]]))
     sort = args.get("sort", "-created_at")
     column = SORTS[sort.lstrip("-")]
     stmt = stmt.order_by(column.desc() if sort.startswith("-") else column.asc(), Ticket.id.desc())

@@ -82,7 +82,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["rich"] = rich_text.render  # Markdown, raw HTML as text, nh3-sanitised
     app.jinja_env.globals["page_lang"] = lambda: str(get_locale() or "fr")
     app.jinja_env.globals.update(STATUS_LABELS=common.STATUS_LABELS, TYPE_LABELS=common.TYPE_LABELS,
-                                 FIELD_LABELS=common.FIELD_LABELS)
+                                 FIELD_LABELS=common.FIELD_LABELS, sla_history_value=common.sla_history_value)
 
     @app.context_processor
     def _who():

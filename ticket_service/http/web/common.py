@@ -28,7 +28,19 @@ FIELD_LABELS = {"status": _l("Statut"), "assignee_id": _l("Assigné"), "level": 
                 "caused_by": _l("Lié au problème"), "duplicate_of": _l("Doublon de"), "related": _l("Lié à"),
                 "published": _l("Publié"), "major": _l("Incident majeur"), "public_title": _l("Titre public"),
                 "public_text": _l("Texte public"), "attachment": _l("Pièce jointe"),
-                "satisfaction_rating": _l("Satisfaction")}
+                "satisfaction_rating": _l("Satisfaction"), "sla": _l("Engagement (SLA)")}
+# What the SLA watch writes in a ticket's history (« resolution: breached », « notify_group_lead: <e-mail> »).
+SLA_HISTORY = {"first_response: breached": _l("délai de première réponse dépassé"),
+               "resolution: breached": _l("délai de résolution dépassé"),
+               "notify_group_lead": _l("responsable du groupe prévenu : %(who)s")}
+
+
+def sla_history_value(value: str) -> str:
+    """Return an SLA history value in the reader's language (unknown values as they are)."""
+    step, _sep, argument = value.partition(": ")
+    if step == "notify_group_lead":
+        return str(SLA_HISTORY[step]) % {"who": argument}
+    return str(SLA_HISTORY.get(value, value))
 
 
 def safe_next(value: str | None, default: str) -> str:
