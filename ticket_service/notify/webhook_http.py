@@ -57,7 +57,16 @@ def resolve(target: Target, allow: AllowList) -> IP:
 def _pinned(connection: http.client.HTTPConnection, address: IP) -> http.client.HTTPConnection:
     """Make the connection open its socket to ``address`` whatever its host name resolves to now."""
     def create_connection(_host_port, timeout, source_address=None):
-        return socket.create_connection((str(address), connection.port), timeout, source_address)
+        # not socket.create_connection: it would call getaddrinfo again, which a test (or a resolver) may answer anew
+        family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(timeout)
+            sock.connect((str(address), connection.port))
+        except BaseException:
+            sock.close()
+            raise
+        return sock
     connection._create_connection = create_connection
     return connection
 
@@ -87,7 +96,8 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float, allo
     address = resolve(target, allow)
     connection = connection_for(target, address, timeout, ca_file)
     # the watchdog closes the socket at the deadline, so a slow trickle cannot hold a worker past `timeout`
-    watchdog = threading.Timer(timeout, _abort, args=(connection,))
+    expired = threading.Event()
+    watchdog = threading.Timer(timeout, _abort, args=(connection, expired))
     watchdog.daemon = True
     watchdog.start()
     try:
@@ -95,19 +105,21 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float, allo
             "Content-Type": "application/json", "User-Agent": USER_AGENT, **headers})
         response = connection.getresponse()
         raw = response.read(REPLY_BYTES)
+        if expired.is_set():  # cut off mid-reply: a half-read 2xx is not a delivery
+            raise SendError(f"timeout after {timeout:g} s")
         return Reply(response.status, excerpt(raw))
     except ssl.SSLError as exc:
         raise SendError(f"TLS: {exc.reason or exc}") from None
     except (OSError, http.client.HTTPException) as exc:
-        expired = not watchdog.is_alive()
-        raise SendError(f"timeout after {timeout:g} s" if expired or isinstance(exc, TimeoutError)
+        raise SendError(f"timeout after {timeout:g} s" if expired.is_set() or isinstance(exc, TimeoutError)
                         else f"connection: {type(exc).__name__}: {exc}") from None
     finally:
         watchdog.cancel()
         connection.close()
 
 
-def _abort(connection: http.client.HTTPConnection) -> None:
+def _abort(connection: http.client.HTTPConnection, expired: threading.Event) -> None:
+    expired.set()
     sock = connection.sock
     if sock is not None:
         try:
