@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -254,6 +258,38 @@ def test_W05_a_crash_between_send_and_mark_sends_again_under_the_same_webhook_id
     assert run(app, clock)["delivered"] == 1
     first, second = receiver.received
     assert first.headers["webhook-id"] == second.headers["webhook-id"]  # at least once; receivers dedupe on it
+
+
+def test_W05_a_worker_killed_9_mid_send_is_resumed_under_the_same_webhook_id(app, api, database, db_url, receiver,
+                                                                            tmp_path):
+    """A real `guichet worker` subprocess is SIGKILLed while the receiver holds its request: nothing is lost."""
+    from ticket_service.store.jobs import enqueue
+
+    new_ticket(api("employee_a"))
+    clock = now_clock()
+    run_now(app, "outbox.deliver", clock=clock)  # owed, not sent
+    with database.write() as db:
+        enqueue(db, "webhooks.deliver", {}, run_at=clock.now() - timedelta(seconds=1), max_attempts=1)
+    env = {**os.environ, "GUICHET_DATABASE_URL": db_url, "GUICHET_SECRET_KEY": "x", ENV: SECRET,
+           "GUICHET_HELPDESK_CONFIG": app.config["HELPDESK_CONFIG"], "GUICHET_SITE_DIR": str(tmp_path / "site"),
+           "GUICHET_INSTANCE_PATH": str(tmp_path / "instance"), "GUICHET_JOB_INTERVALS": json.dumps(NO_SCHEDULES)}
+    child = subprocess.Popen([sys.executable, "-m", "ticket_service", "worker", "--once"], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    receiver.on_request = lambda got: os.kill(child.pid, signal.SIGKILL)  # mid-send: the request came, no answer
+    try:
+        assert child.wait(timeout=60) == -signal.SIGKILL, child.stderr.read()
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.stdout.close()
+        child.stderr.close()
+    receiver.on_request = None
+    (row,) = rows(database)
+    assert (row.status, row.attempts) == ("pending", 0)  # the killed try left no mark: still owed
+    assert run_now(app, "webhooks.deliver", clock=clock)["delivered"] == 1
+    first, second = receiver.received
+    assert first.headers["webhook-id"] == second.headers["webhook-id"] == row.webhook_id
+    assert rows(database)[0].status == "delivered"
 
 
 def test_W01_a_name_resolving_to_a_private_address_is_refused_before_any_connection(app, api, database, receiver,

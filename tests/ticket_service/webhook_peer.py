@@ -37,6 +37,7 @@ class Receiver:
         self.received: list[Received] = []
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
+        self.on_request = None  # called with each Received before the answer (e.g. to kill the sender mid-send)
 
     @property
     def port(self) -> int:
@@ -49,6 +50,7 @@ class Receiver:
         with self.lock:
             self.script, self.received = list(answers), []
             self.default = default or Answer(204)
+            self.on_request = None
 
     def start(self) -> "Receiver":
         receiver = self
@@ -61,6 +63,9 @@ class Receiver:
                     receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()},
                                                       body))
                     answer = receiver.script.pop(0) if receiver.script else receiver.default
+                    hook = receiver.on_request
+                if hook is not None:
+                    hook(receiver.received[-1])
                 try:
                     if answer.delay:
                         time.sleep(answer.delay)
