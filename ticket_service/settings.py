@@ -119,5 +119,7 @@ SETTINGS += (
     ("WEBHOOK_BACKOFF_SECONDS", 30, "Delay before the first webhook retry; doubled at each try, with jitter."),
     ("WEBHOOK_BACKOFF_MAX_SECONDS", 6 * 3600, "Longest delay between two webhook tries."),
     ("WEBHOOK_BATCH", 100, "Most webhook deliveries tried per run of webhooks.deliver."),
+    ("WEBHOOK_EVENT_MAX_AGE_HOURS", 24, "Events older than this when the outbox hands them over are owed to no "
+     "webhook (the first start after an upgrade does not replay the whole history to a new endpoint)."),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}

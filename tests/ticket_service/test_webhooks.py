@@ -133,6 +133,14 @@ def test_W04_a_new_ticket_reaches_the_receiver_signed_per_standard_webhooks(app,
     assert len(receiver.received) == 1
 
 
+def test_an_upgrade_does_not_replay_old_history_to_the_endpoints(app, database, receiver, jail):
+    old = datetime.now(timezone.utc) - timedelta(hours=25)
+    with database.write() as db:
+        db.add(OutboxEvent(name="ticket.created", ticket_id=None, actor_id=None, at=old, payload="{}"))
+    assert run(app, now_clock())["delivered"] == 0
+    assert rows(database) == [] and receiver.received == []
+
+
 def test_W06_internal_notes_are_never_sent(app, api, receiver, jail):
     ticket = new_ticket(api("employee_a"))
     clock = now_clock()

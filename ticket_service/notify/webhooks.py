@@ -7,7 +7,7 @@ The subscriber only owes each event to the endpoints that want it (one row each,
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 
@@ -49,10 +49,13 @@ def owe_event(message: Message) -> None:
     from ticket_service.runtime import get_database
 
     app = current_app._get_current_object()
+    now = app.extensions["guichet_context"].clock.now()
+    if now - message.at > timedelta(hours=float(app.config["WEBHOOK_EVENT_MAX_AGE_HOURS"])):
+        return  # history from before the webhook existed (an upgrade): receivers want news, not a replay
     names = wanted_by(config(app), message)
     if names:
         with get_database(app).writer() as db:
-            owe(db, message.id, names, app.extensions["guichet_context"].clock.now())
+            owe(db, message.id, names, now)
 
 
 def ticket_view(ticket: Ticket | None, public_url: str) -> dict | None:
