@@ -118,6 +118,8 @@ SETTINGS += (
     ("WEBHOOK_MAX_ATTEMPTS", 8, "Tries of one delivery before it is set aside (dead) on /admin/webhooks."),
     ("WEBHOOK_BACKOFF_SECONDS", 30, "Delay before the first webhook retry; doubled at each try, with jitter."),
     ("WEBHOOK_BACKOFF_MAX_SECONDS", 6 * 3600, "Longest delay between two webhook tries."),
+    ("WEBHOOK_CA_FILE", None, "CA bundle that signs internal HTTPS receivers' certificates; default: the system's "
+     "trusted roots. The certificate and the host name are always checked."),
     ("WEBHOOK_BATCH", 100, "Most webhook deliveries tried per run of webhooks.deliver."),
     ("WEBHOOK_EVENT_MAX_AGE_HOURS", 24, "Events older than this when the outbox hands them over are owed to no "
      "webhook (the first start after an upgrade does not replay the whole history to a new endpoint)."),

@@ -361,3 +361,31 @@ def test_teams_format_escapes_the_title_and_links_the_desk(app, api, receiver, j
     assert card["potentialAction"][0]["targets"][0]["uri"] == ticket["url"]
     text = webhooks.slack(message, ticket)["text"]
     assert "&lt;b&gt;@channel&lt;/b&gt;" in text and text.endswith("|Ouvrir la demande>")
+
+
+def test_W02_https_to_the_pinned_address_checks_the_certificate_of_the_host_name(tmp_path, monkeypatch):
+    """TLS goes to the checked address but with SNI and the certificate check of the URL's host name."""
+    from ticket_service.domain.webhook_targets import parse_allow
+    from ticket_service.notify import webhook_http
+
+    cert, key = tmp_path / "hooks.crt", tmp_path / "hooks.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                    "/CN=hooks.example.org", "-addext", "subjectAltName=DNS:hooks.example.org", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True)
+    server = Receiver().start(tls=(cert, key))
+    try:
+        monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, *a, **k: [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))])
+        allow = parse_allow(["127.0.0.1/32"])
+        reply = webhook_http.post(server.url("/tls", host="hooks.example.org", scheme="https"), b"{}", {},
+                                  timeout=1, allow=allow, ca_file=str(cert))
+        assert reply.status == 204 and server.received[0].headers["host"] == f"hooks.example.org:{server.port}"
+        with pytest.raises(webhook_http.SendError, match="TLS"):  # same address, another name: the cert does not match
+            webhook_http.post(server.url("/tls", host="other.example.org", scheme="https"), b"{}", {}, timeout=1,
+                              allow=allow, ca_file=str(cert))
+        with pytest.raises(webhook_http.SendError, match="TLS"):  # the system roots do not trust a self-signed one
+            webhook_http.post(server.url("/tls", host="hooks.example.org", scheme="https"), b"{}", {}, timeout=1,
+                              allow=allow)
+        assert len(server.received) == 1
+    finally:
+        server.stop()

@@ -43,8 +43,8 @@ class Receiver:
     def port(self) -> int:
         return self.server.server_address[1]
 
-    def url(self, path: str = "/hook") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+    def url(self, path: str = "/hook", host: str = "127.0.0.1", scheme: str = "http") -> str:
+        return f"{scheme}://{host}:{self.port}{path}"
 
     def reset(self, *answers: Answer, default: Answer | None = None) -> None:
         with self.lock:
@@ -52,7 +52,8 @@ class Receiver:
             self.default = default or Answer(204)
             self.on_request = None
 
-    def start(self) -> "Receiver":
+    def start(self, tls: tuple | None = None) -> "Receiver":
+        """Serve on a free loopback port; with ``tls=(certificate, key)`` it speaks HTTPS."""
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -88,6 +89,12 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*map(str, tls))
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self

@@ -62,7 +62,7 @@ def send(app, database, endpoint, webhook_id: str, message: Message, clock: Cloc
     headers = signing.headers(keys, webhook_id, timestamp, payload)
     try:
         reply = webhook_http.post(endpoint.url, payload, headers, timeout=float(config["WEBHOOK_TIMEOUT_SECONDS"]),
-                                  allow=webhooks.config(app).allow)
+                                  allow=webhooks.config(app).allow, ca_file=config.get("WEBHOOK_CA_FILE"))
     except TargetRefused as exc:
         return Outcome(False, None, f"target refused: {exc}")
     except webhook_http.SendError as exc:
