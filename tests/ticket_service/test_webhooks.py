@@ -115,6 +115,7 @@ def now_clock() -> FixedClock:
 def test_W04_a_new_ticket_reaches_the_receiver_signed_per_standard_webhooks(app, api, database, receiver, jail):
     ticket = new_ticket(api("employee_a"), title="VPN coupé <script>x</script>",
                         description="Mot de passe du coffre : ne pas envoyer")
+    assert receiver.received == []  # W-06: creating a ticket never waits on a receiver (the outbox is asynchronous)
     clock = now_clock()
     assert run(app, clock) == {"delivered": 1, "failed": 0, "dead": 0}
     (got,) = receiver.received
