@@ -388,5 +388,9 @@ def test_W02_https_to_the_pinned_address_checks_the_certificate_of_the_host_name
             webhook_http.post(server.url("/tls", host="hooks.example.org", scheme="https"), b"{}", {}, timeout=1,
                               allow=allow)
         assert len(server.received) == 1
+        server.reset(Answer(200, body=b"x" * 50, trickle=True))  # W-06 over TLS: the watchdog cuts the trickle
+        with pytest.raises(webhook_http.SendError, match="timeout"):
+            webhook_http.post(server.url("/tls", host="hooks.example.org", scheme="https"), b"{}", {}, timeout=1,
+                              allow=allow, ca_file=str(cert))
     finally:
         server.stop()

@@ -54,8 +54,9 @@ def resolve(target: Target, allow: AllowList) -> IP:
     return addresses[0]
 
 
-def _pinned(connection: http.client.HTTPConnection, address: IP) -> http.client.HTTPConnection:
-    """Make the connection open its socket to ``address`` whatever its host name resolves to now."""
+def _pinned(connection: http.client.HTTPConnection, address: IP,
+            tls: ssl.SSLContext | None) -> http.client.HTTPConnection:
+    """Make the connection open its socket to ``address`` whatever its host name resolves to now (TLS on top)."""
     def create_connection(_host_port, timeout, source_address=None):
         # not socket.create_connection: it would call getaddrinfo again, which a test (or a resolver) may answer anew
         family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
@@ -63,9 +64,12 @@ def _pinned(connection: http.client.HTTPConnection, address: IP) -> http.client.
         try:
             sock.settimeout(timeout)
             sock.connect((str(address), connection.port))
+            if tls is not None:  # SNI and the certificate check use the URL's host name, not the address
+                sock = tls.wrap_socket(sock, server_hostname=connection.host)
         except BaseException:
             sock.close()
             raise
+        connection.pinned_socket = sock  # the watchdog's handle: http.client drops its own once the reply starts
         return sock
     connection._create_connection = create_connection
     return connection
@@ -74,10 +78,11 @@ def _pinned(connection: http.client.HTTPConnection, address: IP) -> http.client.
 def connection_for(target: Target, address: IP, timeout: float,
                    ca_file: str | None = None) -> http.client.HTTPConnection:
     """Return an unopened connection to the pinned address, speaking to ``target.host`` (Host, SNI, certificate)."""
-    if target.scheme == "https":
-        context = ssl.create_default_context(cafile=ca_file)  # hostname and certificate checked against target.host
-        return _pinned(http.client.HTTPSConnection(target.host, target.port, timeout=timeout, context=context), address)
-    return _pinned(http.client.HTTPConnection(target.host, target.port, timeout=timeout), address)
+    connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+    if target.scheme != "https":
+        return _pinned(connection, address, None)
+    connection.default_port = 443  # the Host header names no port for https on 443
+    return _pinned(connection, address, ssl.create_default_context(cafile=ca_file))
 
 
 def excerpt(raw: bytes) -> str:
@@ -120,7 +125,7 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float, allo
 
 def _abort(connection: http.client.HTTPConnection, expired: threading.Event) -> None:
     expired.set()
-    sock = connection.sock
+    sock = getattr(connection, "pinned_socket", None)
     if sock is not None:
         try:
             sock.shutdown(socket.SHUT_RDWR)
