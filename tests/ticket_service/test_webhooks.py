@@ -394,3 +394,27 @@ def test_W02_https_to_the_pinned_address_checks_the_certificate_of_the_host_name
                               allow=allow, ca_file=str(cert))
     finally:
         server.stop()
+
+
+def test_the_cli_makes_a_valid_secret_and_lists_endpoints_and_dead_deliveries(app, api, database, db_url, receiver,
+                                                                              jail, tmp_path):
+    from click.testing import CliRunner
+
+    from ticket_service.cli import main as guichet
+    from ticket_service.domain.webhooks import decode_secret
+
+    runner = CliRunner()
+    made = runner.invoke(guichet, ["webhooks", "secret"], catch_exceptions=False).output.strip()
+    assert len(decode_secret(made)) == 32 and made != runner.invoke(guichet, ["webhooks", "secret"]).output.strip()
+    receiver.reset(Answer(410))
+    new_ticket(api("employee_a"))
+    run(app, now_clock())
+    env = {"GUICHET_DATABASE_URL": db_url, "GUICHET_SECRET_KEY": "x", "GUICHET_SITE_DIR": str(tmp_path / "site"),
+           "GUICHET_HELPDESK_CONFIG": app.config["HELPDESK_CONFIG"], ENV: SECRET}
+    listed = runner.invoke(guichet, ["webhooks", "list", "--status", "dead"], env=env, catch_exceptions=False)
+    assert listed.exit_code == 0, listed.output
+    assert "supervision" in listed.output and "OFF since" in listed.output and "equipe" in listed.output
+    (row,) = rows(database)
+    assert f"{row.id:>7}  supervision" in listed.output and "410" in listed.output
+    assert SECRET.removeprefix("whsec_") not in listed.output
+    assert "No deliveries." in runner.invoke(guichet, ["webhooks", "list", "--status", "pending"], env=env).output
