@@ -26,7 +26,9 @@ BLOCKED_URLS = [
     "http://0x7f000001/", "http://017700000001/", "http://127.1/", "http://[::ffff:127.0.0.1]/",
     "http://[::ffff:7f00:1]/", "http://[::ffff:169.254.169.254]/", "http://[2002:7f00:1::]/", "http://[64:ff9b::a00:1]/",
     "http://[::]/", "file:///etc/passwd", "gopher://example.org/", "ftp://example.org/", "javascript:alert(1)",
-    "http://user:pass@example.org/", "http://intranet/", "http://exa mple.org/", "",
+    "http://user:pass@example.org/", "http://intranet/", "http://exa mple.org/", "", "http://0/",
+    "http://127.0.0.1./", "http://127\u30020\u30020\u30021/", "http://\uff11\uff12\uff17.0.0.1/",  # IDNA maps these to 127.0.0.1
+    "http://[fe80::1%25eth0]/", "http://[::127.0.0.1]/",
 ]
 PRIVATE_NETWORKS = ["127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10",
                     "0.0.0.0/8", "224.0.0.0/4"]
@@ -136,6 +138,19 @@ def test_W04_the_verifier_accepts_a_good_message_and_rejects_tampering_replay_an
     with pytest.raises(SignatureError):
         verify([SECRET], forged, BODY, AT)
     assert SECRET.removeprefix("whsec_") not in caplog.text
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.binary(max_size=200), position=st.integers(min_value=0), flip=st.integers(1, 255))
+def test_W04_hypothesis_any_changed_byte_of_the_body_is_rejected(body, position, flip):
+    from ticket_service.domain.webhooks import decode_secret
+
+    sent = headers([decode_secret(SECRET)], MSG_ID, STAMP, body)
+    assert verify([SECRET], sent, body, AT) == MSG_ID
+    tampered = bytearray(body + b"!")
+    tampered[position % len(tampered)] ^= flip
+    with pytest.raises(SignatureError):
+        verify([SECRET], sent, bytes(tampered), AT)
 
 
 def test_W04_during_rotation_both_secrets_sign_and_either_verifies():

@@ -18,6 +18,7 @@ NAMED_RANGES: tuple[tuple[str, str], ...] = (
     ("169.254.0.0/16", "link-local (cloud metadata)"), ("224.0.0.0/4", "multicast"), ("240.0.0.0/4", "reserved"),
     ("::/128", "unspecified"), ("::1/128", "loopback"), ("fc00::/7", "unique local (IPv6 ULA)"),
     ("fe80::/10", "link-local"), ("ff00::/8", "multicast"), ("64:ff9b::/96", "NAT64 (embeds IPv4)"),
+    ("::/8", "reserved (IPv4-compatible IPv6)"), ("fec0::/10", "site-local"),
 )
 RANGES = tuple((ipaddress.ip_network(cidr), why) for cidr, why in NAMED_RANGES)
 LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
