@@ -356,10 +356,13 @@ def test_teams_format_escapes_the_title_and_links_the_desk(app, api, receiver, j
     message = Message(1, "sla.breached", 7, None, datetime(2026, 12, 2, tzinfo=timezone.utc), {"target": "resolution"})
     ticket = {"id": 7, "title": "**Imprimante** <b>@channel</b>", "priority": "P2", "status": "in_progress",
               "url": "https://guichet.example.org/desk/tickets/7"}
-    card = webhooks.teams(message, ticket)
-    assert card["@type"] == "MessageCard" and "SLA dépassé" in card["text"]
-    assert "<b>" not in card["text"] and "\\*\\*Imprimante" in card["text"]
-    assert card["potentialAction"][0]["targets"][0]["uri"] == ticket["url"]
+    teams = webhooks.teams(message, ticket)
+    assert teams["type"] == "message" and teams["summary"] == "SLA dépassé"
+    card = teams["attachments"][0]["content"]
+    assert teams["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    text = card["body"][0]["text"]
+    assert "SLA dépassé · \\#7" in text and "<b>" not in text and "\\*\\*Imprimante" in text
+    assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Ouvrir la demande", "url": ticket["url"]}]
     text = webhooks.slack(message, ticket)["text"]
     assert "&lt;b&gt;@channel&lt;/b&gt;" in text and text.endswith("|Ouvrir la demande>")
 

@@ -94,16 +94,17 @@ def slack(message: Message, ticket: dict | None) -> dict:
 
 
 def teams(message: Message, ticket: dict | None) -> dict:
-    """Return a Teams connector card (MessageCard); the text is escaped, Teams renders it as Markdown."""
-    text = _slack_escape(summary(message, ticket))
-    for mark in "\\*_`[]#":
+    """Return a Teams Workflows message (an Adaptive Card); its TextBlocks read Markdown, so the text is escaped."""
+    text = summary(message, ticket)
+    for mark in "\\*_`[]#<>~":
         text = text.replace(mark, "\\" + mark)
-    card = {"@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": LABELS.get(message.name,
-            message.name), "themeColor": "0B5FFF", "text": text}
+    card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard", "version": "1.4",
+            "body": [{"type": "TextBlock", "text": text, "wrap": True}]}
     if ticket is not None:
-        card["potentialAction"] = [{"@type": "OpenUri", "name": "Ouvrir la demande",
-                                    "targets": [{"os": "default", "uri": ticket["url"]}]}]
-    return card
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Ouvrir la demande", "url": ticket["url"]}]
+    return {"type": "message", "summary": LABELS.get(message.name, message.name),
+            "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None,
+                             "content": card}]}
 
 
 SHAPES = {"standard": standard, "slack": slack, "teams": teams}
