@@ -71,7 +71,7 @@ SETTINGS += (
     ("JOBS_IN_SERVE", True, "Run the job loop in a thread of `guichet serve`; set false when a separate "
      "`guichet worker` runs (both may run: each job still runs once)."),
     ("JOB_INTERVALS", {"tickets.auto_close": 600, "events.purge": 86400, "learning.publish": 3600,
-                       "outbox.deliver": 10, "jobs.prune": 86400, "sla.watch": 300},
+                       "outbox.deliver": 10, "jobs.prune": 86400, "sla.watch": 300, "webhooks.deliver": 10},
      "Built-in seconds between runs of each periodic job; helpdesk.yml's `jobs.every` overrides them, and this "
      "setting (a partial mapping) overrides both, for an operator or a test. 0 turns a job off; every worker must "
      "see the same values."),
@@ -108,5 +108,20 @@ SETTINGS += (
     ("PUBLIC_URL", "http://localhost:5000", "Address of Guichet as people reach it, for the links in mails."),
     ("MAIL_LINK_DAYS", 14, "Days a signed link of a mail (« C'est résolu » / « Ce n'est pas résolu ») stays valid; "
      "it opens a page that asks for one click before anything changes."),
+)
+DEFAULTS = {name: default for name, default, _ in SETTINGS}
+
+# outbound webhooks (helpdesk.yml `webhooks:`; ticket_service/notify/webhooks.py, jobs/webhooks.py)
+SETTINGS += (
+    ("WEBHOOK_TIMEOUT_SECONDS", 15, "Longest wait for a webhook receiver (connect, then the whole reply); past it the "
+     "try is a failure, retried later."),
+    ("WEBHOOK_MAX_ATTEMPTS", 8, "Tries of one delivery before it is set aside (dead) on /admin/webhooks."),
+    ("WEBHOOK_BACKOFF_SECONDS", 30, "Delay before the first webhook retry; doubled at each try, with jitter."),
+    ("WEBHOOK_BACKOFF_MAX_SECONDS", 6 * 3600, "Longest delay between two webhook tries."),
+    ("WEBHOOK_CA_FILE", None, "CA bundle that signs internal HTTPS receivers' certificates; default: the system's "
+     "trusted roots. The certificate and the host name are always checked."),
+    ("WEBHOOK_BATCH", 100, "Most webhook deliveries tried per run of webhooks.deliver."),
+    ("WEBHOOK_EVENT_MAX_AGE_HOURS", 24, "Events older than this when the outbox hands them over are owed to no "
+     "webhook (the first start after an upgrade does not replay the whole history to a new endpoint)."),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}

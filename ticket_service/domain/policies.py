@@ -6,6 +6,7 @@ categories, kb); this module builds Policies from that same parsed mapping.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from search import ConfigError, HelpdeskConfig, Organisation, load_helpdesk_config, valid_timezone
 
 from ticket_service.domain.vocabulary import LEVELS, PRIORITIES, REQUEST_TYPES
+from ticket_service.domain.webhooks import WebhookConfig, read_webhooks
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOUR = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -126,6 +128,7 @@ class Policies:
     job_intervals: dict[str, int] = field(default_factory=dict)  # jobs.every: job name → seconds, 0 = off
     # sla.on_breach: priority → what the SLA watch does on a breach, e.g. (("notify_group_lead", None), ("reassign", "g"))
     on_breach: dict[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
+    webhooks: WebhookConfig = field(default_factory=WebhookConfig)  # webhooks: endpoints and allow-list
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -235,6 +238,7 @@ class _Validator:
             auto_close_business_days=auto_close, satisfaction_enabled=satisfaction["enabled"],
             organisation=self.config.organisation, form_labels=self._form_labels(request_types, urgency, impact),
             job_intervals=self._job_intervals(), on_breach=self._on_breach(groups), source=self.source,
+            webhooks=read_webhooks(self.data.get("webhooks"), self.fail, os.environ),
         )
 
     def _job_intervals(self) -> dict[str, int]:

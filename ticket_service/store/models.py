@@ -360,3 +360,33 @@ class SlaNotice(Base):
     target: Mapped[str] = mapped_column(String(20), primary_key=True)  # first_response | resolution
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # at_risk | breached
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- Outbound webhooks ------------------------------------------------------------------------------------------
+
+
+class WebhookDelivery(Base):
+    """One event owed to one webhook endpoint: its stable webhook-id, where it stands, and the last try's outcome."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("event_id", "endpoint"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("outbox_events.id", ondelete="CASCADE"))
+    endpoint: Mapped[str] = mapped_column(String(63), index=True)
+    webhook_id: Mapped[str] = mapped_column(String(40), unique=True)  # the webhook-id header, the same on every try
+    status: Mapped[str] = mapped_column(String(10), index=True)  # pending | delivered | failed | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)  # the receiver's HTTP status, None when none came
+    last_error: Mapped[str | None] = mapped_column(Text)  # our own words, plus at most a short excerpt of the reply
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookEndpointState(Base):
+    """An endpoint the receiver turned off (410 Gone): nothing more goes to it until an admin enables it again."""
+
+    __tablename__ = "webhook_endpoints"
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from ticket_service.auth.identity import current_user, is_staff
 from ticket_service.domain.errors import DomainError
 from ticket_service.http.web import (
-    admin, auth_pages, common, desk, desk_ticket, kb_drafts, learning, mail_links, pilotage, portal, rich_text,
+    admin, admin_webhooks, auth_pages, common, desk, desk_ticket, kb_drafts, learning, mail_links, pilotage, portal, rich_text,
 )
 
 BLUEPRINTS = (auth_pages.bp, portal.bp, desk.bp, desk_ticket.bp, kb_drafts.bp, learning.bp, admin.bp, pilotage.bp,
