@@ -26,7 +26,7 @@ def test_eval_json_has_every_metric(tmp_path):
     queries = write_jsonl(tmp_path / "q.jsonl", QUERIES)
     result = CliRunner().invoke(main, ["eval", "--kb", str(kb), "--queries", str(queries), "--json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)  # progress lines go to stderr
     assert KEYS <= set(report)
     assert (report["queries"], report["in_scope"], report["out_of_scope"]) == (3, 2, 1)
     assert report["hit@1"] == 1.0 and report["false_suggestion_rate"] == 0.0
@@ -45,7 +45,7 @@ def test_eval_with_history_and_foreign_corpus(tmp_path):
     args = ["eval", "--kb", str(corpus), "--queries", str(queries), "--json"]
     result = CliRunner().invoke(main, [*args, "--history", str(history)])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["hit@1"] == 1.0
+    assert json.loads(result.stdout)  # progress lines go to stderr["hit@1"] == 1.0
 
 
 def test_build_then_query(tmp_path):
