@@ -21,6 +21,7 @@ from ticket_service.store.models import Attachment, Ticket
 from tshelpers import ROOT, add_api_token
 
 TOKEN = "gct_disk-full-" + uuid.uuid4().hex
+WAITRESS_MEMORY_BUFFER = 512 * 1024  # waitress's inbuf_overflow: a body over it is spooled to a file first
 
 
 def request(port: int, method: str, path: str, body: bytes, extra: dict) -> tuple[int, dict]:
@@ -47,7 +48,8 @@ def test_a_full_disk_gives_503_or_507_and_loses_nothing(db_url, tmp_path):
     # Room for a few tickets in the SQLite file and its WAL. The attachment below is over the cap but under waitress's
     # in-memory request buffer (512 kB), so it is our write that fails, not waitress's spooling of the body.
     cap = (sqlite_file.stat().st_size if sqlite_file else 0) + 96 * 1024
-    assert cap < 400 * 1024, f"the migrated database is {cap} bytes: too big for this test's attachment"
+    big = b"".join(b"ligne %07d du journal\n" % n for n in range((cap + 32 * 1024) // 22 + 1))  # 32 kB over the cap
+    assert len(multipart(big)) < WAITRESS_MEMORY_BUFFER, f"the migrated database is {cap} bytes: too big for this test"
     port = free_port()
     server = servers.start_server(env, port, ROOT, threads=4, max_file_bytes=cap)
     acknowledged, refused = [], []
@@ -61,7 +63,6 @@ def test_a_full_disk_gives_503_or_507_and_loses_nothing(db_url, tmp_path):
                 refused.append(n)
                 if len(refused) >= 5:
                     break
-        big = b"".join(b"ligne %07d du journal\n" % n for n in range(19000))  # 437 kB, over the cap
         ticket_id = acknowledged[0]
         status, data = request(port, "POST", f"/api/v1/tickets/{ticket_id}/attachments", multipart(big),
                                {k: v for k, v in headers(len(multipart(big))).items() if k != "Authorization"})
