@@ -1,4 +1,4 @@
-"""automation: automation rules' runs and announced delays
+"""announced_delays: announced delays and waiting reminders
 
 Revision ID: 0019
 Revises: 0018
