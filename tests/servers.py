@@ -36,7 +36,7 @@ def start_server(env: dict, port: int, cwd: Path, *, threads: int = 8,
                                 "--threads", str(threads)], cwd=cwd, env={**os.environ, **env},
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                preexec_fn=cap_files if max_file_bytes else None)
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60  # a generous start-up wait, not a timing check: a loaded machine is slow
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):

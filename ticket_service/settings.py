@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -125,3 +126,8 @@ SETTINGS += (
      "webhook (the first start after an upgrade does not replay the whole history to a new endpoint)."),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
+
+
+def deflection_window(config) -> timedelta:
+    """How long after a help session a ticket from the same person still counts against it."""
+    return timedelta(hours=float(config["DEFLECTION_WINDOW_HOURS"]))

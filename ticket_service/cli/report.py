@@ -81,7 +81,6 @@ def _panel_command(name: str):
     @click.option("--csv", "as_csv", is_flag=True, help="Print formula-safe CSV (« ; » and decimal commas in French).")
     def command(period, since, until, group, provider, category, type_, priority, no_compare, lang, as_json, as_csv):
         import json
-        from datetime import timedelta
 
         from flask_babel import force_locale, get_translations
 
@@ -89,8 +88,9 @@ def _panel_command(name: str):
         from ticket_service.reports import export
         from ticket_service.reports import knowledge_panels as knowledge
         from ticket_service.reports.options import OptionError, read_options
-        from ticket_service.reports.panels import compute, envelope, scopes
+        from ticket_service.reports.panel_result import one_panel
         from ticket_service.runtime import get_ctx, get_database
+        from ticket_service.settings import deflection_window
 
         app, lang = report_app(as_json, as_csv, lang)
         args = {"period": period, "since": since, "until": until, "group": group, "provider": provider,
@@ -103,14 +103,8 @@ def _panel_command(name: str):
             except OptionError as exc:
                 raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
             with get_database(app).reader() as session:
-                if name in knowledge.KNOWLEDGE_PANELS:
-                    scope, before = scopes(session, ctx.policies, ctx.calendar, chosen, filters, now,
-                                           compare=not no_compare)
-                    window = timedelta(hours=float(app.config["DEFLECTION_WINDOW_HOURS"]))
-                    result = envelope(scope, before, knowledge.compute(session, [name], scope, before, now, window))
-                else:
-                    result = compute(session, ctx.policies, ctx.calendar, [name], chosen, filters, now,
-                                     compare=not no_compare)
+                result = one_panel(session, ctx.policies, ctx.calendar, name, chosen, filters, now,
+                                   compare=not no_compare, window=deflection_window(app.config))
             organisation = ctx.policies.organisation
             with force_locale(lang):
                 presentation = Presentation(organisation.locale if lang == organisation.language else lang,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app, jsonify
 
 from ticket_service.domain.errors import not_found
@@ -16,8 +14,10 @@ from ticket_service.reports import knowledge_panels as knowledge
 from ticket_service.reports.deflection import Presentation
 from ticket_service.reports.export import to_json
 from ticket_service.reports.options import OptionError, read_options, visible_groups
-from ticket_service.reports.panels import PANELS, compute, envelope, scopes
+from ticket_service.reports.panel_result import one_panel
+from ticket_service.reports.panels import PANELS
 from ticket_service.reports.period import NAMES
+from ticket_service.settings import deflection_window
 
 QUERY = {
     "period": Field("enum", choices=NAMES, description="this_month (default), last_month, 30d, 90d or custom."),
@@ -58,10 +58,7 @@ def panel_metrics(panel: str):
     except OptionError as exc:
         raise ApiError(422, "invalid_fields", "Paramètre invalide.", {exc.field: str(exc)}) from None
     compare = args.get("compare", True)
-    if panel in knowledge.KNOWLEDGE_PANELS:
-        scope, before = scopes(db, ctx.policies, ctx.calendar, period, filters, now, compare=compare)
-        window = timedelta(hours=float(current_app.config["DEFLECTION_WINDOW_HOURS"]))
-        result = envelope(scope, before, knowledge.compute(db, [panel], scope, before, now, window))
-        return jsonify(knowledge.to_json(result, presentation(ctx)))
-    result = compute(db, ctx.policies, ctx.calendar, [panel], period, filters, now, compare=compare)
-    return jsonify(to_json(result, presentation(ctx)))
+    result = one_panel(db, ctx.policies, ctx.calendar, panel, period, filters, now, compare=compare,
+                       window=deflection_window(current_app.config))
+    serialise = knowledge.to_json if panel in knowledge.KNOWLEDGE_PANELS else to_json
+    return jsonify(serialise(result, presentation(ctx)))

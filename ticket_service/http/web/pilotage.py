@@ -26,6 +26,7 @@ from ticket_service.reports.export import LABELS, definition, render_csv
 from ticket_service.reports.options import OptionError, read_options, visible_groups
 from ticket_service.reports.panels import PANELS, compute, scopes
 from ticket_service.reports.period import NAMES
+from ticket_service.settings import deflection_window
 
 bp = Blueprint("pilotage", __name__, url_prefix="/pilotage")
 
@@ -56,7 +57,7 @@ def _options(args):
 
 
 def _window() -> timedelta:
-    return timedelta(hours=float(current_app.config["DEFLECTION_WINDOW_HOURS"]))
+    return deflection_window(current_app.config)
 
 
 def _results(names: list[str], args):
