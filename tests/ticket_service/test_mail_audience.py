@@ -172,3 +172,24 @@ def test_the_new_notifications_render_in_both_languages_text_and_html(app, api, 
                 assert m.subject.startswith(f"[#{ticket_id}]") and "\n" not in m.subject
                 assert m.text.strip() and m.html.lstrip().startswith("<!doctype html>")
                 assert f'lang="{language}"' in m.html and "{{" not in m.text + m.html
+
+
+def test_line_breaks_typed_in_a_title_or_a_name_never_become_headers(app, api, database, peer, users):
+    """E-06: a title or a display name carrying CR/LF and a Bcc line leaves as one line, to its one recipient."""
+    from sqlalchemy import update
+
+    from ticket_service.store.models import Person, Ticket
+
+    ticket = new_ticket(api("employee_a"), type="access_request", catalogue_item="vpn-nomade")
+    with database.write() as db:  # as a directory sync or an inbound mail could write them
+        db.execute(update(Ticket).where(Ticket.id == ticket["id"]).values(title="VPN\r\nBcc: eve@evil.test"))
+        db.execute(update(Person).where(Person.id == users["approver_2"]).values(name="Marc\r\nBcc: eve@evil.test"))
+    try:
+        deliver(app, now())
+    finally:
+        with database.write() as db:
+            db.execute(update(Person).where(Person.id == users["approver_2"]).values(name="Marc Dubois"))
+    assert sorted(to for recipients, _ in peer.received for to in recipients) == sorted(
+        [ROLES["employee_a"], ROLES["approver_2"]])
+    for _, message in peer.received:
+        assert message["Bcc"] is None and "\n" not in message["Subject"] and "\n" not in str(message["To"])

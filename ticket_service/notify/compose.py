@@ -50,7 +50,7 @@ class Mail:
         """Return the multipart (text + HTML) message to send."""
         message = EmailMessage()
         message["From"] = sender
-        message["To"] = Address(self.to_name, addr_spec=self.to_email)
+        message["To"] = Address(" ".join(self.to_name.split()), addr_spec=self.to_email)  # a name is one line (E-06)
         message["Subject"] = self.subject
         message["Date"] = rfc2822(at)
         message["Message-ID"] = self.message_id
