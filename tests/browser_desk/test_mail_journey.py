@@ -110,7 +110,7 @@ def test_from_the_resolved_mail_to_cest_resolu(chromium, mailing_service):
 def test_from_the_approval_mail_to_the_decision(chromium, mailing_service):
     base, peer = mailing_service
     employee, csrf = signed_in(chromium, base, f"emma.lefebvre{D}")
-    ticket = api(employee, csrf, "/api/v1/tickets", {"title": "VPN pour la mission à Lyon", "description": "Trois jours.",
+    ticket = api(employee, csrf, "/api/v1/tickets", {"title": "VPN pour la mission à Lyon", "description": "3 jours.",
                                                      "type": "access_request", "catalogue_item": "vpn-nomade"})
     link = mail_link(peer, ticket["id"], "approval_requested", f"marc.dubois{D}", "Valider :")
     phone = fresh_page(chromium, base)

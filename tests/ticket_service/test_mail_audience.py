@@ -117,12 +117,14 @@ def test_a_major_incident_mails_the_people_concerned_once_when_declared_and_when
     concerned = {ROLES[r] for r in ("n1", "n1_bis", "employee_a", "employee_b", "approver_2")}
     assert set(opened) == concerned and len(peer.received) == len(concerned)
     staff, employee = parts(opened[ROLES["n1"]]), parts(opened[ROLES["employee_b"]])
-    assert opened[ROLES["employee_b"]]["Subject"] == f"[#{incident['id']}] Incident majeur en cours : Messagerie indisponible"
+    subject = f"[#{incident['id']}] Incident majeur en cours : Messagerie indisponible"
+    assert opened[ROLES["employee_b"]]["Subject"] == subject
     assert f"{BASE}/desk/tickets/{incident['id']}" in staff["text/plain"]
     assert "Outlook ne se connecte plus" not in employee["text/plain"] + employee["text/html"]  # public text only
     assert len({m["Message-ID"] for m in opened.values()}) == len(concerned)
     peer.received.clear()
-    tech.post(f"/api/v1/tickets/{incident['id']}/transitions", json={"to": "resolved", "note": "Serveur redémarré.", "kb_gap": True})
+    tech.post(f"/api/v1/tickets/{incident['id']}/transitions",
+              json={"to": "resolved", "note": "Serveur redémarré.", "kb_gap": True})
     deliver(app, now())
     deliver(app, now())  # a second run sends nothing more
     assert set(received(peer, "resolved")) == {ROLES["employee_a"]}  # the requester: the mail with its links
@@ -134,7 +136,8 @@ def test_a_major_incident_mails_the_people_concerned_once_when_declared_and_when
 def test_the_closed_mail_carries_a_signed_survey_link_to_a_click_through_rating(app, api, peer):
     employee, tech = api("employee_a"), api("n1")
     ticket = new_ticket(employee)
-    tech.post(f"/api/v1/tickets/{ticket['id']}/transitions", json={"to": "resolved", "note": "Câble changé.", "kb_gap": True})
+    tech.post(f"/api/v1/tickets/{ticket['id']}/transitions",
+              json={"to": "resolved", "note": "Câble changé.", "kb_gap": True})
     employee.post(f"/api/v1/tickets/{ticket['id']}/transitions", json={"to": "closed"})
     deliver(app, now())
     [closed] = received(peer, "closed").values()

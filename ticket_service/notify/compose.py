@@ -167,7 +167,8 @@ def _when(moment, setting: Setting) -> str | None:
 
 def signed_link(setting: Setting, ticket: Ticket, person: Person, action: str, at: datetime) -> str:
     """Return the full address of a signed, expiring link for one person's action on one ticket."""
-    return f"{setting.public_url.rstrip('/')}/courriel/{links.sign(setting.secret_key, ticket.id, person.id, action, at)}"
+    token = links.sign(setting.secret_key, ticket.id, person.id, action, at)
+    return f"{setting.public_url.rstrip('/')}/courriel/{token}"
 
 
 def survey_link(setting: Setting, ticket: Ticket, person: Person, at: datetime) -> dict:
@@ -186,10 +187,12 @@ def audience_mails(db: Session, setting: Setting, env: Environment, event_id: in
         return []
     policies, base = setting.policies, setting.public_url.rstrip("/")
     if name == "ticket.created":
+        requester = db.get(Person, ticket.requester_id)
         return [_render(env, setting, "approval_requested", event_id, ticket, person, {
-            "link": f"{base}/mes-demandes/a-valider", "approve_link": signed_link(setting, ticket, person, "approve", at),
-            "reject_link": signed_link(setting, ticket, person, "reject", at),
-            "requester": db.get(Person, ticket.requester_id)}) for person in mail_audience.approvers_to_ask(db, policies, ticket)]
+            "link": f"{base}/mes-demandes/a-valider", "requester": requester,
+            "approve_link": signed_link(setting, ticket, person, "approve", at),
+            "reject_link": signed_link(setting, ticket, person, "reject", at)})
+            for person in mail_audience.approvers_to_ask(db, policies, ticket)]
     if name == "incident.published" and _newly_major(db, event_id, ticket.id, payload):
         notification, people = "major_incident_opened", mail_audience.incident_audience(db, policies, ticket)
     elif name == "ticket.resolved" and ticket.major:  # the requester has the resolved mail, with its links
@@ -197,14 +200,17 @@ def audience_mails(db: Session, setting: Setting, env: Environment, event_id: in
         people = [p for p in mail_audience.incident_audience(db, policies, ticket) if p.id != ticket.requester_id]
     else:
         return []
-    return [_render(env, setting, notification, event_id, ticket, person, {
-        "link": f"{base}/desk/tickets/{ticket.id}" if mail_audience.is_staff_of(policies, ticket, person)
-        else f"{base}/mes-demandes", "staff": mail_audience.is_staff_of(policies, ticket, person)})
-        for person in people]
+    mails = []
+    for person in people:  # technicians read the ticket in the desk; employees find the incident in their portal
+        staff = mail_audience.is_staff_of(policies, ticket, person)
+        link = f"{base}/desk/tickets/{ticket.id}" if staff else f"{base}/mes-demandes"
+        mails.append(_render(env, setting, notification, event_id, ticket, person, {"link": link, "staff": staff}))
+    return mails
 
 
 def _newly_major(db: Session, event_id: int, ticket_id: int, payload: dict) -> bool:
-    """True when this publication declares the major incident: the ticket's previous one did not (an edit resends nothing)."""
+    """True when this publication declares the major incident, which the ticket's previous one did not (an edit of
+    the public text resends nothing)."""
     if not (payload.get("published") and payload.get("major")):
         return False
     previous = db.scalar(select(OutboxEvent.payload).where(
