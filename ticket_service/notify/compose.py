@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -12,17 +13,22 @@ from typing import Callable
 
 from babel.dates import format_datetime
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ticket_service.domain import mail_audience
+from ticket_service.domain.following import is_merged
+from ticket_service.domain.policies import Policies
 from ticket_service.notify import links
 from ticket_service.notify.smtp import SmtpConfig
 from ticket_service.notify.tokens import reply_address
-from ticket_service.store.models import Comment, Person, Ticket
+from ticket_service.store.models import Comment, OutboxEvent, Person, Ticket
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
-NOTIFICATIONS = ("acknowledgement", "reply", "waiting", "resolved", "closed", "sla_at_risk", "sla_breached")
+NOTIFICATIONS = ("acknowledgement", "reply", "waiting", "resolved", "closed", "sla_at_risk", "sla_breached",
+                 "approval_requested", "major_incident_opened", "major_incident_resolved")
 EVENT_NAMES = ("ticket.created", "ticket.commented", "ticket.transitioned", "ticket.resolved", "ticket.closed",
-               "sla.at_risk", "sla.breached", "sla.lead_notified")  # the events that may mail
+               "sla.at_risk", "sla.breached", "sla.lead_notified", "incident.published")  # the events that may mail
 TO_STAFF = ("sla_at_risk", "sla_breached")  # sent to the event's recipients (the desk), not to the requester
 
 
@@ -44,7 +50,7 @@ class Mail:
         """Return the multipart (text + HTML) message to send."""
         message = EmailMessage()
         message["From"] = sender
-        message["To"] = Address(self.to_name, addr_spec=self.to_email)
+        message["To"] = Address(" ".join(self.to_name.split()), addr_spec=self.to_email)  # a name is one line (E-06)
         message["Subject"] = self.subject
         message["Date"] = rfc2822(at)
         message["Message-ID"] = self.message_id
@@ -67,6 +73,7 @@ class Setting:
     language: str
     instance_path: Path
     tz: object
+    policies: Policies | None = None  # helpdesk.yml: approvers, groups, survey (the mails beyond the requester's)
 
 
 def environment(instance_path: Path) -> Environment:
@@ -83,7 +90,18 @@ Articles = Callable[[Ticket], list[dict]]  # the ticket → up to two {"title", 
 def mails_for(db: Session, setting: Setting, event_id: int, name: str, ticket_id: int | None, payload: dict,
               env: Environment | None = None, articles: Articles | None = None,
               at: datetime | None = None) -> list[Mail]:
-    """Return the mails one outbox event sends (none for the events that notify nobody)."""
+    """Return the mails one outbox event sends (none for the events that notify nobody), one per person at most."""
+    env = env or environment(setting.instance_path)
+    mails = _main_mails(db, setting, event_id, name, ticket_id, payload, env, articles, at)
+    mails += audience_mails(db, setting, env, event_id, name, ticket_id, payload, at)
+    seen: set[str] = set()
+    return [m for m in mails if not (m.to_email.lower() in seen or seen.add(m.to_email.lower()))]
+
+
+def _main_mails(db: Session, setting: Setting, event_id: int, name: str, ticket_id: int | None, payload: dict,
+                env: Environment | None = None, articles: Articles | None = None,
+                at: datetime | None = None) -> list[Mail]:
+    """Return the mails of the event to the requester (or to the desk people the event names)."""
     notification = _notification(name, payload)
     ticket = db.get(Ticket, ticket_id) if notification and ticket_id is not None else None
     if ticket is None:
@@ -105,6 +123,8 @@ def mails_for(db: Session, setting: Setting, event_id: int, name: str, ticket_id
 
 def _links(setting: Setting, notification: str, ticket: Ticket, person: Person, at: datetime | None) -> dict:
     """Return the signed « C'est résolu » / « Ce n'est pas résolu » links of a resolved mail (issued at the event)."""
+    if notification == "closed" and at is not None:
+        return survey_link(setting, ticket, person, at)
     if notification != "resolved" or at is None:
         return {}
     base = setting.public_url.rstrip("/")
@@ -143,3 +163,60 @@ def _when(moment, setting: Setting) -> str | None:
     if moment is None:
         return None
     return format_datetime(moment, "EEEE d MMMM y, HH:mm", tzinfo=setting.tz, locale=setting.language)
+
+
+def signed_link(setting: Setting, ticket: Ticket, person: Person, action: str, at: datetime) -> str:
+    """Return the full address of a signed, expiring link for one person's action on one ticket."""
+    token = links.sign(setting.secret_key, ticket.id, person.id, action, at)
+    return f"{setting.public_url.rstrip('/')}/courriel/{token}"
+
+
+def survey_link(setting: Setting, ticket: Ticket, person: Person, at: datetime) -> dict:
+    """Return the signed survey link of a closed mail, when the survey is on and the ticket was worked on."""
+    policies = setting.policies
+    if policies is None or not policies.satisfaction_enabled or is_merged(ticket) or ticket.satisfaction_rating:
+        return {}
+    return {"rate_link": signed_link(setting, ticket, person, "rate", at)}
+
+
+def audience_mails(db: Session, setting: Setting, env: Environment, event_id: int, name: str, ticket_id: int | None,
+                   payload: dict, at: datetime | None) -> list[Mail]:
+    """Return the mails of an event to people other than the requester: approvers, a major incident's audience."""
+    ticket = db.get(Ticket, ticket_id) if ticket_id is not None and setting.policies is not None else None
+    if ticket is None or at is None:
+        return []
+    policies, base = setting.policies, setting.public_url.rstrip("/")
+    if name == "ticket.created":
+        requester = db.get(Person, ticket.requester_id)
+        return [_render(env, setting, "approval_requested", event_id, ticket, person, {
+            "link": f"{base}/mes-demandes/a-valider", "requester": requester,
+            "approve_link": signed_link(setting, ticket, person, "approve", at),
+            "reject_link": signed_link(setting, ticket, person, "reject", at)})
+            for person in mail_audience.approvers_to_ask(db, policies, ticket)]
+    if name == "incident.published" and _newly_major(db, event_id, ticket.id, payload):
+        notification, people = "major_incident_opened", mail_audience.incident_audience(db, policies, ticket)
+    elif name == "ticket.resolved" and ticket.major:  # the requester has the resolved mail, with its links
+        notification = "major_incident_resolved"
+        people = [p for p in mail_audience.incident_audience(db, policies, ticket) if p.id != ticket.requester_id]
+    else:
+        return []
+    mails = []
+    for person in people:  # technicians read the ticket in the desk; employees find the incident in their portal
+        staff = mail_audience.is_staff_of(policies, ticket, person)
+        link = f"{base}/desk/tickets/{ticket.id}" if staff else f"{base}/mes-demandes"
+        mails.append(_render(env, setting, notification, event_id, ticket, person, {"link": link, "staff": staff}))
+    return mails
+
+
+def _newly_major(db: Session, event_id: int, ticket_id: int, payload: dict) -> bool:
+    """True when this publication declares the major incident, which the ticket's previous one did not (an edit of
+    the public text resends nothing)."""
+    if not (payload.get("published") and payload.get("major")):
+        return False
+    previous = db.scalar(select(OutboxEvent.payload).where(
+        OutboxEvent.ticket_id == ticket_id, OutboxEvent.name == "incident.published", OutboxEvent.id < event_id)
+        .order_by(OutboxEvent.id.desc()).limit(1))
+    if previous is None:
+        return True
+    before = json.loads(previous)
+    return not (before.get("published") and before.get("major"))

@@ -8,6 +8,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 SALT = "guichet.mail.link"
 ACTIONS = ("confirm", "reopen")  # « C'est résolu » closes, « Ce n'est pas résolu » reopens with a reason
+APPROVAL_ACTIONS = ("approve", "reject")  # an approver's decision on an access request, from the approval mail
+SURVEY_ACTIONS = ("rate",)  # the requester's satisfaction, from the closed mail
+REQUESTER_ACTIONS = ACTIONS + SURVEY_ACTIONS  # the links only the ticket's requester may follow
 
 
 class LinkError(ValueError):
@@ -29,7 +32,7 @@ def read(secret_key: str, token: str, now: datetime, valid_days: float) -> tuple
         ticket_id, person_id, action, issued = URLSafeSerializer(secret_key, salt=SALT).loads(token)
     except (BadSignature, ValueError, TypeError):
         raise LinkError("Ce lien n'est pas valide : ouvrez la demande depuis « Mes demandes ».") from None
-    if action not in ACTIONS:
+    if action not in REQUESTER_ACTIONS + APPROVAL_ACTIONS:
         raise LinkError("Ce lien n'est pas valide : ouvrez la demande depuis « Mes demandes ».")
     if now.timestamp() - issued > timedelta(days=valid_days).total_seconds():
         raise LinkError("Ce lien a expiré : ouvrez la demande depuis « Mes demandes ».", expired=True)

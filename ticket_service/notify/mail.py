@@ -22,10 +22,11 @@ def setting(app) -> Setting:
     from ticket_service.runtime import get_ctx
 
     with app.app_context():
-        tz = get_ctx().calendar.tz
+        ctx = get_ctx()
+        tz = ctx.calendar.tz
     config = app.config
     return Setting(smtp.load(config), config["SECRET_KEY"], str(config["PUBLIC_URL"]), tuple(config["LANGUAGES"])[0],
-                   Path(app.instance_path), tz)
+                   Path(app.instance_path), tz, ctx.policies)
 
 
 def suggested_articles(app) -> Articles:
