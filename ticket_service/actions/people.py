@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ticket_service.actions.unit import commit
+from ticket_service.domain import mail_audience
 from ticket_service.domain import people as rules
 from ticket_service.domain.errors import Conflict, NotFound, invalid
-from ticket_service.store.models import ApiToken, Person
+from ticket_service.store.models import ApiToken, MailOptOut, Person
 
 
 def find_by_email(db: Session, email: str, *, active_only: bool = False) -> Person | None:
@@ -87,3 +88,12 @@ def renew_password_hash(db: Session, person: Person, password_hash: str) -> None
     """Replace a person's password hash by one made with today's method (same password, made by the caller)."""
     person.password_hash = password_hash
     commit(db)
+
+
+def set_mail_preferences(db: Session, person: Person, switched_off: set[str], at) -> set[str]:
+    """Replace the optional mails a person switched off (essential ones are refused); return the new set."""
+    mail_audience.check_switched_off(switched_off)
+    db.execute(delete(MailOptOut).where(MailOptOut.person_id == person.id))
+    db.add_all(MailOptOut(person_id=person.id, notification=name, at=at) for name in sorted(switched_off))
+    commit(db)
+    return switched_off

@@ -5,11 +5,12 @@ And which mails a person may switch off: the essential ones (what they must answ
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ticket_service.domain.policies import Policies
-from ticket_service.store.models import Approval, IncidentFollower, Person, Ticket, TicketLink
+from ticket_service.domain.errors import invalid
+from ticket_service.store.models import Approval, IncidentFollower, MailOptOut, Person, Ticket, TicketLink
 
 # Every mail Guichet sends, classed: essential ones cannot be switched off (a question, a decision, a deadline),
 # optional ones can (news the person can also read in the portal or the desk).
@@ -25,6 +26,23 @@ def may_switch_off(notification: str) -> bool:
 def wanted(notification: str, switched_off: set[str] | frozenset[str]) -> bool:
     """True when the mail goes: always for an essential one, else unless the person switched it off."""
     return not may_switch_off(notification) or notification not in switched_off
+
+
+def check_switched_off(names: set[str]) -> None:
+    """Refuse a preference that names an unknown or an essential mail (422 naming them and what may be chosen)."""
+    wrong = sorted(n for n in names if not may_switch_off(n))
+    if wrong:
+        raise invalid("Ces courriels ne peuvent pas être désactivés : " + ", ".join(wrong) + ".",
+                      {"switched_off": "choisir parmi " + ", ".join(OPTIONAL)})
+
+
+def opted_out(db: Session, emails: list[str]) -> set[tuple[str, str]]:
+    """Return (lower-case e-mail, notification) for each optional mail these people switched off."""
+    if not emails:
+        return set()
+    rows = db.execute(select(Person.email, MailOptOut.notification).join(MailOptOut, MailOptOut.person_id == Person.id)
+                      .where(func.lower(Person.email).in_([e.lower() for e in emails])))
+    return {(email.lower(), notification) for email, notification in rows}
 
 
 def approvers_to_ask(db: Session, policies: Policies, ticket: Ticket) -> list[Person]:
@@ -43,7 +61,7 @@ def incident_audience(db: Session, policies: Policies, ticket: Ticket) -> list[P
     employees who joined it (« moi aussi ») and the requesters of the tickets linked to it."""
     group = policies.groups.get(ticket.group)
     emails = list(group.members) if group else []
-    staff = set(db.scalars(select(Person.id).where(Person.email.in_(emails)))) if emails else set()
+    staff = set(db.scalars(select(Person.id).where(func.lower(Person.email).in_([e.lower() for e in emails])))) if emails else set()
     if ticket.assignee_id is not None:
         staff.add(ticket.assignee_id)
     joined = set(db.scalars(select(IncidentFollower.person_id).where(IncidentFollower.ticket_id == ticket.id)))

@@ -94,8 +94,10 @@ def mails_for(db: Session, setting: Setting, event_id: int, name: str, ticket_id
     env = env or environment(setting.instance_path)
     mails = _main_mails(db, setting, event_id, name, ticket_id, payload, env, articles, at)
     mails += audience_mails(db, setting, env, event_id, name, ticket_id, payload, at)
+    off = mail_audience.opted_out(db, sorted({m.to_email for m in mails}))
     seen: set[str] = set()
-    return [m for m in mails if not (m.to_email.lower() in seen or seen.add(m.to_email.lower()))]
+    return [m for m in mails if mail_audience.wanted(m.notification, {n for e, n in off if e == m.to_email.lower()})
+            and not (m.to_email.lower() in seen or seen.add(m.to_email.lower()))]
 
 
 def _main_mails(db: Session, setting: Setting, event_id: int, name: str, ticket_id: int | None, payload: dict,

@@ -390,3 +390,15 @@ class WebhookEndpointState(Base):
     name: Mapped[str] = mapped_column(String(63), primary_key=True)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+# --- Mail preferences -------------------------------------------------------------------------------------------
+
+
+class MailOptOut(Base):
+    """An optional notification one person chose not to receive by mail (essential ones cannot be)."""
+
+    __tablename__ = "mail_opt_outs"
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    notification: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

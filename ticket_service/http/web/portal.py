@@ -6,9 +6,10 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ticket_service.actions import people as people_actions
 from ticket_service.actions import tickets as ticket_actions
 from ticket_service.actions import workflow
-from ticket_service.domain import following, sla
+from ticket_service.domain import following, mail_audience, sla
 from ticket_service.domain.access import approver_view
 from ticket_service.domain.errors import invalid, not_found
 from ticket_service.domain.tickets import survey_offered
@@ -16,7 +17,7 @@ from ticket_service.domain.vocabulary import DECISIONS, RATING_COMMENT, REASON
 from ticket_service.http.web import articles as kb
 from ticket_service.http.web.common import back_to, done, env, form_int, form_text, signed_in, ticket_for
 from ticket_service.runtime import get_files
-from ticket_service.store.models import Approval, ArticleLink, Attachment, Comment, Person, Ticket
+from ticket_service.store.models import Approval, ArticleLink, Attachment, Comment, MailOptOut, Person, Ticket
 
 bp = Blueprint("portal", __name__, url_prefix="/mes-demandes")
 
@@ -169,3 +170,24 @@ def decision(ticket_id: int):
         raise invalid("Choisissez valider ou refuser.", {"decision": "approved ou rejected"})
     workflow.decide(db, ctx, user, ticket_id, choice, form_text("comment", REASON[1]) or None)
     return done(_("Demande validée.") if choice == "approved" else _("Demande refusée."), "portal.approvals")
+
+
+@bp.get("/preferences")
+@signed_in
+def preferences():
+    """Show which mails I receive: the essential ones always, the optional ones as I chose."""
+    db, _ctx, user = env()
+    off = set(db.scalars(select(MailOptOut.notification).where(MailOptOut.person_id == user.id)))
+    return render_template("portal/preferences.html", essential=mail_audience.ESSENTIAL,
+                           optional=mail_audience.OPTIONAL, off=off)
+
+
+@bp.post("/preferences")
+@signed_in
+def save_preferences():
+    """Save the optional mails I want: every optional one left unticked is switched off."""
+    db, ctx, user = env()
+    back_to("portal.preferences")
+    wanted = set(request.form.getlist("wanted"))
+    people_actions.set_mail_preferences(db, user, set(mail_audience.OPTIONAL) - wanted, ctx.clock.now())
+    return done(_("Vos préférences de courriel sont enregistrées."), "portal.preferences")
