@@ -26,8 +26,11 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
     ("COOKIE_SECURE", True, "Secure, __Host- session cookie; set false only for plain-HTTP trials off localhost."),
     ("PERMANENT_SESSION_LIFETIME", 8 * 3600, "Session lifetime in seconds."),
     ("PASSWORD_HASH_METHOD", "scrypt", "werkzeug password hash method for new passwords."),
-    ("LOGIN_MAX_FAILURES", 10, "Failed sign-ins per e-mail (and per address) before 429."),
-    ("LOGIN_WINDOW_SECONDS", 900, "Window of the sign-in failure count, in seconds."),
+    ("LOGIN_MAX_FAILURES", 10, "Failed sign-ins per account and address before growing delays; an address alone gets "
+     "five times that per window (a whole office may sit behind one address)."),
+    ("LOGIN_FIRST_DELAY_SECONDS", 30, "Wait after the last free failure of an account and address; it doubles with each "
+     "further failure, up to LOGIN_WINDOW_SECONDS."),
+    ("LOGIN_WINDOW_SECONDS", 900, "Window of the sign-in failure counts (and the longest wait), in seconds."),
     ("SSO_HEADER", None, "Trusted-header SSO: header carrying the e-mail (e.g. X-Remote-Email); off when unset."),
     ("SSO_TRUSTED_PROXIES", "", "Comma-separated proxy addresses the SSO header is honoured from."),
     # input limits
@@ -63,7 +66,8 @@ SETTINGS += (
     ("EVENTS_MAX_BATCH", 50, "Most events in one POST /api/v1/events."),
     ("QUERY_RETENTION_DAYS", 90, "Typed query texts and feedback reasons are blanked after this many days "
      "(`guichet events purge`)."),
-    ("BANNER_CACHE_SECONDS", 15, "How long the known-issue banner feed (/api/v1/incidents/major) is cached in memory."),
+    ("BANNER_CACHE_SECONDS", 15, "Longest time a process keeps the known-issue banner feed (/api/v1/incidents/major); "
+     "a change shows at once in every process."),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 
 from flask import Flask, current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect
@@ -14,6 +11,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ticket_service.actions import people
+from ticket_service.auth.rate_limit import shared_limits
 from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.http.errors import ApiError
 from ticket_service.http.validation import check_text
@@ -34,8 +32,6 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     csrf.init_app(app)
-    app.extensions["guichet_login_limiter"] = LoginLimiter(
-        int(app.config["LOGIN_MAX_FAILURES"]), float(app.config["LOGIN_WINDOW_SECONDS"]))
     # Made once, here: an unknown e-mail must cost one hash check, exactly like a known one with a wrong password.
     app.extensions["guichet_dummy_hash"] = generate_password_hash(
         secrets.token_hex(16), method=app.config["PASSWORD_HASH_METHOD"])
@@ -111,39 +107,6 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-class LoginLimiter:
-    """Failed sign-ins per e-mail and per address in a sliding window (per process)."""
-
-    def __init__(self, max_failures: int, window: float):
-        # One address may carry a whole office behind NAT: it gets five times the per-account allowance.
-        self.max_failures, self.window = max_failures, window
-        self._failures: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque:
-        queue = self._failures[key]
-        while queue and queue[0] < now - self.window:
-            queue.popleft()
-        return queue
-
-    def check_and_hold(self, keys: list[str]) -> None:
-        """Raise 429 when any key is over the limit; otherwise count this attempt as a failure until cleared."""
-        now = time.monotonic()
-        with self._lock:
-            if any(len(self._recent(k, now)) >= self.max_failures * (5 if k.startswith("ip:") else 1) for k in keys):
-                raise ApiError(429, "too_many_attempts", "Trop de tentatives de connexion : réessayez dans quelques minutes.",
-                               headers={"Retry-After": str(int(self.window))})
-            for key in keys:  # counted before the hash check so parallel attempts cannot overshoot
-                self._failures[key].append(now)
-
-    def succeeded(self, keys: list[str]) -> None:
-        with self._lock:
-            for key in keys:
-                if self._failures[key]:
-                    self._failures[key].pop()
-            self._failures.pop(keys[0], None)  # a success clears the account's failures
-
-
 def _method_of(password_hash: str) -> str:
     """Return a stored hash's method with its parameters (« scrypt:32768:8:1 »): what one check of it costs."""
     return password_hash.split("$", 1)[0]
@@ -153,10 +116,9 @@ def authenticate(email: str, password: str) -> Person:
     """Check credentials; the same error (and one hash check of the same cost) whether or not the account exists."""
     check_text(email), check_text(password)  # a NUL cannot be a query parameter on PostgreSQL; none is ever stored
     email = email.strip().lower()
-    limiter: LoginLimiter = current_app.extensions["guichet_login_limiter"]
-    keys = [f"email:{email}", f"ip:{request.remote_addr}"]
-    limiter.check_and_hold(keys)
+    limiter = shared_limits(current_app._get_current_object())
     db = get_session()
+    limiter.admit_sign_in(db, email, request.remote_addr)  # counted as a failure until the password is right
     user = db.scalar(select(Person).where(func.lower(Person.email) == email))
     stored, active = (user.password_hash, user.active) if user is not None else (None, False)
     db.rollback()  # release the transaction (and SQLite's write lock) before the deliberately slow hash
@@ -168,7 +130,7 @@ def authenticate(email: str, password: str) -> Person:
         # Made before PASSWORD_HASH_METHOD changed, this hash costs more or less than an unknown e-mail's check
         # and would tell the account exists: renewed now that the password is known (hashed before the write lock).
         people.renew_password_hash(db, user, hash_password(password))
-    limiter.succeeded(keys)
+    limiter.sign_in_succeeded(db, email, request.remote_addr)
     return user
 
 

@@ -31,10 +31,16 @@ def auto_close(app, database, payload: dict, clock: Clock) -> list[int]:
 
 @job("events.purge")
 def purge_queries(app, database, payload: dict, clock: Clock) -> int:
-    """Blank query texts older than ``payload["days"]`` (default QUERY_RETENTION_DAYS); return how many."""
+    """Blank query texts older than ``payload["days"]`` (default QUERY_RETENTION_DAYS); return how many.
+
+    Rate-limit counters idle for a day go too: they would only say what a fresh counter says.
+    """
     from ticket_service.actions.help import purge_query_texts
+    from ticket_service.actions.limits import purge_counters
 
     days = int(payload.get("days", app.config["QUERY_RETENTION_DAYS"]))
+    with database.writer() as db:
+        purge_counters(db, clock.now() - timedelta(days=1))
     with database.writer() as db:
         return purge_query_texts(db, _context(app, clock), days)
 

@@ -9,7 +9,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ticket_service.store.models import Job, JobSchedule
+from ticket_service.store.models import Job, JobSchedule, WorkerHeartbeat
 
 QUEUED, RUNNING, DONE, DEAD = "queued", "running", "done", "dead"
 STATUSES = (QUEUED, RUNNING, DONE, DEAD)
@@ -138,3 +138,18 @@ def set_lease(db: Session, job_id: int, worker: str, attempt: int, until: dateti
     result = db.execute(update(Job).where(Job.id == job_id, Job.status == RUNNING, Job.locked_by == worker,
                                           Job.attempts == attempt).values(locked_until=until))
     return bool(result.rowcount)
+
+
+def beat(db: Session, worker: str, now: datetime) -> None:
+    """Record that ``worker`` is alive now, and forget workers silent for a day (they stopped or died)."""
+    row = db.get(WorkerHeartbeat, worker)
+    if row is None:
+        db.add(WorkerHeartbeat(worker=worker, seen_at=now))
+    else:
+        row.seen_at = now
+    db.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < now - timedelta(days=1)))
+
+
+def last_heartbeat(db: Session) -> datetime | None:
+    """Return when any job worker last showed it was alive (None: none ever ran on this database)."""
+    return db.scalar(select(func.max(WorkerHeartbeat.seen_at)))

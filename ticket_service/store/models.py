@@ -402,3 +402,32 @@ class MailOptOut(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     notification: Mapped[str] = mapped_column(String(40), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- Shared limits and versions (several processes and hosts on one database) -----------------------------------
+
+
+class LimitCounter(Base):
+    """One rate-limit counter (a sign-in account and address, an address, a help session), shared by every process."""
+
+    __tablename__ = "limit_counters"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)  # failures or events in the current window
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # when the count began (or last grew)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # no attempt is checked before this
+
+
+class SharedVersion(Base):
+    """A counter bumped when something every process caches changes (the banner feed): caches compare it."""
+
+    __tablename__ = "shared_versions"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WorkerHeartbeat(Base):
+    """A job worker's last sign of life (host:pid:suffix), for readiness probes and `guichet jobs` listings."""
+
+    __tablename__ = "worker_heartbeats"
+    worker: Mapped[str] = mapped_column(String(120), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, jsonify, request
 
 from ticket_service.actions import help
-from ticket_service.auth.rate_limit import EventLimiter
+from ticket_service.auth.rate_limit import shared_limits
 from ticket_service.http.api import event_schema
 from ticket_service.http.api.common import doc, env
 from ticket_service.http.validation import read_json
@@ -15,8 +15,7 @@ bp = Blueprint("help", __name__, url_prefix="/api/v1")
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its per-session event limiter."""
-    app.extensions["guichet_event_limiter"] = EventLimiter(int(app.config["EVENTS_PER_MINUTE"]))
+    """Nothing to attach: the event limit is counted in the database (shared by every process)."""
 
 
 @bp.post("/events")
@@ -27,6 +26,6 @@ def init_app(app: Flask) -> None:
 def events_create():
     db, ctx, user = env()
     session_id, batch = event_schema.parse_batch(read_json(), int(current_app.config["EVENTS_MAX_BATCH"]))
-    current_app.extensions["guichet_event_limiter"].take(session_id, request.remote_addr, len(batch))
+    shared_limits(current_app._get_current_object()).take_events(db, session_id, request.remote_addr, len(batch))
     accepted, duplicates = help.record_events(db, ctx, session_id, batch, user)
     return jsonify(accepted=accepted, duplicates=duplicates), 202
