@@ -22,6 +22,8 @@ from ticket_service.store import jobs as queue
 
 log = logging.getLogger("ticket_service.jobs")
 
+HEARTBEAT_SECONDS = 30  # a worker silent for three beats is reported dead by /readyz
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -59,12 +61,23 @@ class Worker:
         self.max_attempts = int(config["JOB_MAX_ATTEMPTS"])
         self.backoff = (float(config["JOB_BACKOFF_SECONDS"]), float(config["JOB_BACKOFF_MAX_SECONDS"]))
         self._synced = False
+        self._last_beat = None
+
+    def heartbeat(self) -> None:
+        """Say this worker is alive, at most once per HEARTBEAT_SECONDS (readiness probes read it)."""
+        now = self.clock.now()
+        if self._last_beat is not None and (now - self._last_beat).total_seconds() < HEARTBEAT_SECONDS:
+            return
+        with self.database.write() as db:
+            queue.beat(db, self.id, now)
+        self._last_beat = now
 
     def run_once(self) -> bool:
         """Enqueue due ticks, then claim and run one due job; return whether a job ran."""
         if not self._synced:
             schedule.sync(self.database, self.intervals, self.clock)
             self._synced = True
+        self.heartbeat()
         schedule.tick(self.database, self.clock, self.max_attempts)
         claim = self.claim()
         if claim is None:
