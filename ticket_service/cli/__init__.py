@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from ticket_service.cli import database, demo, events, importing, jobs, kb, learning, report, serve, tickets, users
+from ticket_service.cli import database, demo, doctor, events, importing, jobs, kb, learning, report, serve, tickets
+from ticket_service.cli import users
 from ticket_service.cli import webhooks as webhooks_cli
 
 GROUPS = (kb.kb, database.db, demo.demo, users.users, tickets.tickets, learning.learning, report.report,
@@ -17,7 +18,7 @@ def main():
     """Guichet: the IT helpdesk's command line."""
 
 
-for _command in (*GROUPS, serve.serve, jobs.worker):
+for _command in (*GROUPS, serve.serve, jobs.worker, doctor.doctor):
     main.add_command(_command)
 
 
