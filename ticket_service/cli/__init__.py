@@ -6,11 +6,11 @@ import click
 from flask import Flask
 
 from ticket_service.cli import database, demo, doctor, events, importing, jobs, kb, learning, report, serve, tickets
-from ticket_service.cli import users
+from ticket_service.cli import people, users
 from ticket_service.cli import webhooks as webhooks_cli
 
 GROUPS = (kb.kb, database.db, demo.demo, users.users, tickets.tickets, learning.learning, report.report,
-          events.events, jobs.jobs, importing.import_, webhooks_cli.webhooks)
+          events.events, jobs.jobs, importing.import_, webhooks_cli.webhooks, people.people)
 
 
 @click.group()

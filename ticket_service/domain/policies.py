@@ -129,6 +129,7 @@ class Policies:
     # sla.on_breach: priority → what the SLA watch does on a breach, e.g. (("notify_group_lead", None), ("reassign", "g"))
     on_breach: dict[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
     webhooks: WebhookConfig = field(default_factory=WebhookConfig)  # webhooks: endpoints and allow-list
+    retention_months: int | None = None  # retention.closed_tickets_months: anonymise closed tickets past it (RGPD)
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -239,7 +240,22 @@ class _Validator:
             organisation=self.config.organisation, form_labels=self._form_labels(request_types, urgency, impact),
             job_intervals=self._job_intervals(), on_breach=self._on_breach(groups), source=self.source,
             webhooks=read_webhooks(self.data.get("webhooks"), self.fail, os.environ),
+            retention_months=self._retention(),
         )
+
+    def _retention(self) -> int | None:
+        """Read ``retention.closed_tickets_months`` (optional): None keeps closed tickets as they are."""
+        spec = self.data.get("retention")
+        if spec is None:
+            return None
+        months = self.mapping("retention", spec, "write `retention: {closed_tickets_months: 24}`.").get(
+            "closed_tickets_months")
+        if months is None:
+            return None
+        if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 240:
+            self.fail("retention.closed_tickets_months", f"is {months!r}",
+                      "set a whole number of months between 1 and 240, or remove the key to keep tickets as they are.")
+        return months
 
     def _job_intervals(self) -> dict[str, int]:
         """Read ``jobs.every`` (optional): job name → whole seconds between runs, 0 turning the job off."""

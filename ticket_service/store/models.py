@@ -123,6 +123,7 @@ class Ticket(Base):
     # Title and description lower-cased without accents, for the desk search (« ecran » finds « Écran »); kept by
     # the listener below on every ORM insert or update.
     search_text: Mapped[str | None] = mapped_column(Text)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # RGPD retention or forget: texts scrubbed
 
 
 def searchable_text(title: str | None, description: str | None) -> str:

@@ -16,8 +16,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass  # reserved: the tables arrive with their feature
+    op.add_column('tickets', sa.Column('anonymised_at', sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('tickets') as batch:
+        batch.drop_column('anonymised_at')
