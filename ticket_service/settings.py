@@ -28,8 +28,11 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
     ("PASSWORD_HASH_METHOD", "scrypt", "werkzeug password hash method for new passwords."),
     ("LOGIN_MAX_FAILURES", 10, "Failed sign-ins per e-mail (and per address) before 429."),
     ("LOGIN_WINDOW_SECONDS", 900, "Window of the sign-in failure count, in seconds."),
-    ("SSO_HEADER", None, "Trusted-header SSO: header carrying the e-mail (e.g. X-Remote-Email); off when unset."),
-    ("SSO_TRUSTED_PROXIES", "", "Comma-separated proxy addresses the SSO header is honoured from."),
+    ("SSO_HEADER_NAME", None, "Trusted-header SSO: header in which the reverse proxy puts the person's e-mail "
+     "(e.g. X-Forwarded-Email); off when unset (docs/connexion-sso.md)."),
+    ("SSO_HEADER", None, "Former name of SSO_HEADER_NAME, still honoured."),
+    ("SSO_TRUSTED_PROXIES", "", "Addresses or CIDR blocks of the reverse proxies (comma- or space-separated) whose "
+     "SSO header is believed; from any other peer the header is ignored and logged."),
     # input limits
     ("MAX_JSON_BYTES", 256 * 1024, "Largest JSON body accepted."),
     ("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, "Largest attachment accepted."),

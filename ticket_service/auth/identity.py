@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ticket_service.actions import people
+from ticket_service.auth import header_sso
 from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.http.errors import ApiError
 from ticket_service.http.validation import check_text
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     csrf.init_app(app)
+    header_sso.init_app(app)
     app.extensions["guichet_login_limiter"] = LoginLimiter(
         int(app.config["LOGIN_MAX_FAILURES"]), float(app.config["LOGIN_WINDOW_SECONDS"]))
     # Made once, here: an unknown e-mail must cost one hash check, exactly like a known one with a wrong password.
@@ -71,8 +73,8 @@ def current_user() -> Person | None:
         if user is None or not user.active:
             raise ApiError(401, "invalid_token", "Jeton d'API invalide ou révoqué.")
         method = "token"
-    elif _sso_email() is not None:
-        user = db.scalar(select(Person).where(func.lower(Person.email) == _sso_email()))
+    elif header_sso.sso_email() is not None:
+        user = db.scalar(select(Person).where(func.lower(Person.email) == header_sso.sso_email()))
         user, method = (user if user is not None and user.active else None), "sso"
     elif "uid" in session:
         user = db.get(Person, session["uid"])
@@ -83,20 +85,6 @@ def current_user() -> Person | None:
         method = "session" if user else None
     g.user, g.auth_method = user, method
     return user
-
-
-def _sso_email() -> str | None:
-    """Return the trusted header's e-mail, only when SSO is on and the peer is a configured proxy."""
-    header = current_app.config.get("SSO_HEADER")
-    if not header:
-        return None
-    proxies = current_app.config.get("SSO_TRUSTED_PROXIES") or ()
-    if isinstance(proxies, str):
-        proxies = [p.strip() for p in proxies.split(",") if p.strip()]
-    if request.remote_addr not in proxies:
-        return None
-    value = request.headers.get(header, "").strip().lower()
-    return value or None
 
 
 def role_of(user: Person | None) -> str:

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from ticket_service.actions import people
+from ticket_service.auth.header_sso import header_name
 from ticket_service.auth.identity import authenticate, current_user
 from ticket_service.auth.identity import sign_in as start_session
 from ticket_service.demo.tickets import PEOPLE
@@ -52,7 +53,7 @@ def sign_in():
             return redirect(safe_next(wanted, home_for(person)), 303)
     return render_template("auth/sign_in.html", next=safe_next(wanted, ""), email=email,
                            demo=_demo_accounts(), demo_password=current_app.config.get("DEMO_PASSWORD"),
-                           sso=bool(current_app.config.get("SSO_HEADER"))), status
+                           sso=bool(header_name(current_app.config))), status
 
 
 @bp.post("/deconnexion")
