@@ -130,6 +130,28 @@ SETTINGS += (
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 
+# single sign-on: OpenID Connect (auth/oidc.py, http/web/sso.py) and local passwords; see docs/connexion-sso.md
+SETTINGS += (
+    ("OIDC_ISSUER", None, "OpenID Connect issuer URL (Entra ID: https://login.microsoftonline.com/<tenant>/v2.0; "
+     "Google: https://accounts.google.com; Keycloak: https://<host>/realms/<realm>); off when unset. Its "
+     "/.well-known/openid-configuration is read, and every id token's `iss` must equal it."),
+    ("OIDC_CLIENT_ID", None, "Client id registered at the provider; every id token's `aud` must name it."),
+    ("OIDC_CLIENT_SECRET", None, "Client secret: set it from the environment (GUICHET_OIDC_CLIENT_SECRET), never "
+     "in a file kept in git."),
+    ("OIDC_SCOPES", "openid email profile", "Scopes asked for (`openid` is always added)."),
+    ("OIDC_EMAIL_CLAIM", "email", "Id token claim holding the e-mail that links the provider's account to a person "
+     "at the first sign-in (Entra ID: email, or preferred_username)."),
+    ("OIDC_REQUIRE_VERIFIED_EMAIL", True, "Link by e-mail only when the token says `email_verified: true`; turn off "
+     "only for a single-tenant provider whose addresses the company's admins set (Entra ID)."),
+    ("OIDC_CREATE_PEOPLE", False, "At a first sign-in with an unknown e-mail, create the person as an employee "
+     "(off: refused, an admin creates the account)."),
+    ("OIDC_PROVIDER_NAME", "SSO", "Shown on the sign-in button: « Se connecter avec <name> »."),
+    ("OIDC_TIMEOUT_SECONDS", 10, "Longest wait for the provider (discovery, keys, token)."),
+    ("LOCAL_PASSWORDS", True, "Sign-in with a Guichet password (pages and API); turn off when everyone signs in "
+     "through SSO (API tokens still work)."),
+)
+DEFAULTS = {name: default for name, default, _ in SETTINGS}
+
 
 def deflection_window(config) -> timedelta:
     """How long after a help session a ticket from the same person still counts against it."""

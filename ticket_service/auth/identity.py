@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ticket_service.actions import people
-from ticket_service.auth import header_sso
+from ticket_service.auth import header_sso, oidc
 from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.http.errors import ApiError
 from ticket_service.http.validation import check_text
@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
     )
     csrf.init_app(app)
     header_sso.init_app(app)
+    oidc.init_app(app)
     app.extensions["guichet_login_limiter"] = LoginLimiter(
         int(app.config["LOGIN_MAX_FAILURES"]), float(app.config["LOGIN_WINDOW_SECONDS"]))
     # Made once, here: an unknown e-mail must cost one hash check, exactly like a known one with a wrong password.
@@ -137,8 +138,16 @@ def _method_of(password_hash: str) -> str:
     return password_hash.split("$", 1)[0]
 
 
+def local_passwords() -> bool:
+    """Whether Guichet passwords may sign in (LOCAL_PASSWORDS; off when everyone comes through SSO)."""
+    return bool(current_app.config.get("LOCAL_PASSWORDS", True))
+
+
 def authenticate(email: str, password: str) -> Person:
     """Check credentials; the same error (and one hash check of the same cost) whether or not the account exists."""
+    if not local_passwords():
+        raise ApiError(403, "local_passwords_off", "La connexion par mot de passe est désactivée : utilisez "
+                                                   "l'authentification unique.")
     check_text(email), check_text(password)  # a NUL cannot be a query parameter on PostgreSQL; none is ever stored
     email = email.strip().lower()
     limiter: LoginLimiter = current_app.extensions["guichet_login_limiter"]
