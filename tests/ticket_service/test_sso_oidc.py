@@ -138,6 +138,28 @@ def test_a_replayed_callback_is_refused(app, as_user):
     assert whoami(thief) is None
 
 
+def test_only_the_last_started_sign_in_is_pending(app, as_user):
+    """Each click replaces the pending state: the session cookie stays small however often one clicks."""
+    as_user(CLAIRE)
+    client = app.test_client()
+    first = client.get("/connexion/sso")
+    for _ in range(20):
+        last = client.get("/connexion/sso")
+    with client.session_transaction() as session:
+        assert len([k for k in session if k.startswith("_state_")]) == 1
+    old = urlsplit(requests.get(first.headers["Location"], allow_redirects=False, timeout=5).headers["Location"])
+    assert client.get(f"{old.path}?{old.query}").status_code == 401
+    back = urlsplit(requests.get(last.headers["Location"], allow_redirects=False, timeout=5).headers["Location"])
+    assert client.get(f"{back.path}?{back.query}").status_code == 303 and whoami(client) == ROLES["employee_a"]
+
+
+@pytest.mark.parametrize("user", [{**CLAIRE, "sub": "x" * 256}, {**CLAIRE, "sub": "kc-\x00nul"}, {**CLAIRE, "sub": 42}])
+def test_a_subject_that_cannot_be_stored_is_refused(app, as_user, user):
+    as_user(user)
+    client, back = sso_sign_in(app)
+    assert back.status_code == 401 and whoami(client) is None
+
+
 def test_an_error_from_the_provider_is_refused(app, as_user):
     as_user(CLAIRE)
     client = app.test_client()

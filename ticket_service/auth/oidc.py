@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from flask import Flask, current_app
+from flask import Flask, current_app, session
 from joserfc.errors import JoseError
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,8 @@ def redirect_uri() -> str:
 def authorize_redirect():
     """Send the browser to the provider; Authlib keeps state, nonce and the PKCE verifier in the session."""
     client = _client()
+    for key in [k for k in session if k.startswith(f"_state_{CLIENT}_")]:
+        session.pop(key)  # one pending sign-in per browser: repeated clicks must not grow the cookie past 4 kB
     try:
         _metadata(client)
         return client.authorize_redirect(redirect_uri())
@@ -118,14 +120,21 @@ def verified_claims() -> VerifiedClaims:
     claims = token.get("userinfo")
     if not claims:  # no id token, or a state saved without a nonce: nothing was proved
         raise OidcRefused("the token response carries no id token")
-    email = claims.get(str(current_app.config.get("OIDC_EMAIL_CLAIM") or "email"))
+    subject, email, name = claims["sub"], claims.get(str(current_app.config.get("OIDC_EMAIL_CLAIM") or "email")), \
+        claims.get("name")
+    if not isinstance(subject, str) or not 0 < len(subject) <= 255 or not _printable(subject):
+        raise OidcRefused("the id token's subject is not a string of 1 to 255 printable characters")
+    email = email.strip().lower() if isinstance(email, str) and _printable(email) and email.strip() else None
+    name = name.strip()[:200] if isinstance(name, str) and _printable(name) and name.strip() else None
     verified = claims.get("email_verified") in (True, "true")
     if not current_app.config.get("OIDC_REQUIRE_VERIFIED_EMAIL", True):
         verified = True  # a single-tenant provider whose addresses only the company's admins set (docs)
-    return VerifiedClaims(issuer=issuer, subject=str(claims["sub"]),
-                          email=email.strip().lower() if isinstance(email, str) and email.strip() else None,
-                          email_verified=verified, name=claims.get("name") if isinstance(claims.get("name"), str) else None)
+    return VerifiedClaims(issuer=issuer, subject=subject, email=email, email_verified=verified, name=name)
 
+
+def _printable(text: str) -> bool:
+    """No control characters (a NUL cannot even be stored by PostgreSQL)."""
+    return not any(ord(c) < 32 or ord(c) == 127 for c in text)
 
 def _metadata(client) -> dict:
     """Load the discovery document once; refuse one for another issuer; keep only asymmetric signatures."""
