@@ -31,8 +31,11 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
     ("LOGIN_FIRST_DELAY_SECONDS", 30, "Wait after the last free failure of an account and address; it doubles with each "
      "further failure, up to LOGIN_WINDOW_SECONDS."),
     ("LOGIN_WINDOW_SECONDS", 900, "Window of the sign-in failure counts (and the longest wait), in seconds."),
-    ("SSO_HEADER", None, "Trusted-header SSO: header carrying the e-mail (e.g. X-Remote-Email); off when unset."),
-    ("SSO_TRUSTED_PROXIES", "", "Comma-separated proxy addresses the SSO header is honoured from."),
+    ("SSO_HEADER_NAME", None, "Trusted-header SSO: header in which the reverse proxy puts the person's e-mail "
+     "(e.g. X-Forwarded-Email); off when unset (docs/connexion-sso.md)."),
+    ("SSO_HEADER", None, "Former name of SSO_HEADER_NAME, still honoured."),
+    ("SSO_TRUSTED_PROXIES", "", "Addresses or CIDR blocks of the reverse proxies (comma- or space-separated) whose "
+     "SSO header is believed; from any other peer the header is ignored and logged."),
     # input limits
     ("MAX_JSON_BYTES", 256 * 1024, "Largest JSON body accepted."),
     ("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, "Largest attachment accepted."),
@@ -129,6 +132,28 @@ SETTINGS += (
     ("WEBHOOK_BATCH", 100, "Most webhook deliveries tried per run of webhooks.deliver."),
     ("WEBHOOK_EVENT_MAX_AGE_HOURS", 24, "Events older than this when the outbox hands them over are owed to no "
      "webhook (the first start after an upgrade does not replay the whole history to a new endpoint)."),
+)
+DEFAULTS = {name: default for name, default, _ in SETTINGS}
+
+# single sign-on: OpenID Connect (auth/oidc.py, http/web/sso.py) and local passwords; see docs/connexion-sso.md
+SETTINGS += (
+    ("OIDC_ISSUER", None, "OpenID Connect issuer URL (Entra ID: https://login.microsoftonline.com/<tenant>/v2.0; "
+     "Google: https://accounts.google.com; Keycloak: https://<host>/realms/<realm>); off when unset. Its "
+     "/.well-known/openid-configuration is read, and every id token's `iss` must equal it."),
+    ("OIDC_CLIENT_ID", None, "Client id registered at the provider; every id token's `aud` must name it."),
+    ("OIDC_CLIENT_SECRET", None, "Client secret: set it from the environment (GUICHET_OIDC_CLIENT_SECRET), never "
+     "in a file kept in git."),
+    ("OIDC_SCOPES", "openid email profile", "Scopes asked for (`openid` is always added)."),
+    ("OIDC_EMAIL_CLAIM", "email", "Id token claim holding the e-mail that links the provider's account to a person "
+     "at the first sign-in (Entra ID: email, or preferred_username)."),
+    ("OIDC_REQUIRE_VERIFIED_EMAIL", True, "Link by e-mail only when the token says `email_verified: true`; turn off "
+     "only for a single-tenant provider whose addresses the company's admins set (Entra ID)."),
+    ("OIDC_CREATE_PEOPLE", False, "At a first sign-in with an unknown e-mail, create the person as an employee "
+     "(off: refused, an admin creates the account)."),
+    ("OIDC_PROVIDER_NAME", "SSO", "Shown on the sign-in button: « Se connecter avec <name> »."),
+    ("OIDC_TIMEOUT_SECONDS", 10, "Longest wait for the provider (discovery, keys, token)."),
+    ("LOCAL_PASSWORDS", True, "Sign-in with a Guichet password (pages and API); turn off when everyone signs in "
+     "through SSO (API tokens still work)."),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ticket_service.actions import people
+from ticket_service.auth import header_sso, oidc
 from ticket_service.auth.rate_limit import shared_limits
 from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.http.errors import ApiError
@@ -32,6 +33,8 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     csrf.init_app(app)
+    header_sso.init_app(app)
+    oidc.init_app(app)
     # Made once, here: an unknown e-mail must cost one hash check, exactly like a known one with a wrong password.
     app.extensions["guichet_dummy_hash"] = generate_password_hash(
         secrets.token_hex(16), method=app.config["PASSWORD_HASH_METHOD"])
@@ -67,8 +70,8 @@ def current_user() -> Person | None:
         if user is None or not user.active:
             raise ApiError(401, "invalid_token", "Jeton d'API invalide ou révoqué.")
         method = "token"
-    elif _sso_email() is not None:
-        user = db.scalar(select(Person).where(func.lower(Person.email) == _sso_email()))
+    elif header_sso.sso_email() is not None:
+        user = db.scalar(select(Person).where(func.lower(Person.email) == header_sso.sso_email()))
         user, method = (user if user is not None and user.active else None), "sso"
     elif "uid" in session:
         user = db.get(Person, session["uid"])
@@ -79,20 +82,6 @@ def current_user() -> Person | None:
         method = "session" if user else None
     g.user, g.auth_method = user, method
     return user
-
-
-def _sso_email() -> str | None:
-    """Return the trusted header's e-mail, only when SSO is on and the peer is a configured proxy."""
-    header = current_app.config.get("SSO_HEADER")
-    if not header:
-        return None
-    proxies = current_app.config.get("SSO_TRUSTED_PROXIES") or ()
-    if isinstance(proxies, str):
-        proxies = [p.strip() for p in proxies.split(",") if p.strip()]
-    if request.remote_addr not in proxies:
-        return None
-    value = request.headers.get(header, "").strip().lower()
-    return value or None
 
 
 def role_of(user: Person | None) -> str:
@@ -112,8 +101,16 @@ def _method_of(password_hash: str) -> str:
     return password_hash.split("$", 1)[0]
 
 
+def local_passwords() -> bool:
+    """Whether Guichet passwords may sign in (LOCAL_PASSWORDS; off when everyone comes through SSO)."""
+    return bool(current_app.config.get("LOCAL_PASSWORDS", True))
+
+
 def authenticate(email: str, password: str) -> Person:
     """Check credentials; the same error (and one hash check of the same cost) whether or not the account exists."""
+    if not local_passwords():
+        raise ApiError(403, "local_passwords_off", "La connexion par mot de passe est désactivée : utilisez "
+                                                   "l'authentification unique.")
     check_text(email), check_text(password)  # a NUL cannot be a query parameter on PostgreSQL; none is ever stored
     email = email.strip().lower()
     limiter = shared_limits(current_app._get_current_object())

@@ -432,3 +432,18 @@ class WorkerHeartbeat(Base):
     __tablename__ = "worker_heartbeats"
     worker: Mapped[str] = mapped_column(String(120), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+# --- Single sign-on identities ----------------------------------------------------------------------------------
+
+
+class SsoIdentity(Base):
+    """An OpenID Connect account (issuer and subject, never the e-mail) linked to one person at first sign-in."""
+
+    __tablename__ = "sso_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))  # the address that linked it, for the admin's eyes
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

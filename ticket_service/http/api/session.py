@@ -28,7 +28,8 @@ def session_show():
 
 @bp.post("/session")
 @doc("Sign in with e-mail and password; starts a new session and returns a new CSRF token.", body=LOGIN,
-     responses={200: "signed in", 401: "invalid_credentials", 429: "too_many_attempts"})
+     responses={200: "signed in", 401: "invalid_credentials", 403: "local_passwords_off",
+                429: "too_many_attempts"})
 def session_create():
     data = validate(read_json(), LOGIN)
     db, ctx, _ = env()

@@ -13,10 +13,11 @@ from ticket_service.auth.identity import current_user, is_staff
 from ticket_service.domain.errors import DomainError
 from ticket_service.http.web import (
     admin, admin_webhooks, auth_pages, common, desk, desk_ticket, kb_drafts, learning, mail_links, pilotage, portal, rich_text,
+    sso,
 )
 
 BLUEPRINTS = (auth_pages.bp, portal.bp, desk.bp, desk_ticket.bp, kb_drafts.bp, learning.bp, admin.bp, pilotage.bp,
-              mail_links.bp)
+              mail_links.bp, sso.bp)
 
 
 def _when(value, fmt="short"):

@@ -6,7 +6,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from ticket_service.actions import people
-from ticket_service.auth.identity import authenticate, current_user
+from ticket_service.auth.header_sso import header_name
+from ticket_service.auth import oidc
+from ticket_service.auth.identity import authenticate, current_user, local_passwords
 from ticket_service.auth.identity import sign_in as start_session
 from ticket_service.demo.tickets import PEOPLE
 from ticket_service.domain.vocabulary import STAFF_ROLES
@@ -38,7 +40,10 @@ def sign_in():
         return redirect(safe_next(wanted, home_for(user)))
     status = 200
     email = ""
-    if request.method == "POST":
+    if request.method == "POST" and not local_passwords():
+        flash(_("La connexion par mot de passe est désactivée : utilisez l'authentification unique."), "error")
+        status = 403
+    elif request.method == "POST":
         email = (request.form.get("email") or "").strip()[:254]
         password = (request.form.get("password") or "")[:1024]
         try:
@@ -50,9 +55,15 @@ def sign_in():
         else:
             start_session(person)
             return redirect(safe_next(wanted, home_for(person)), 303)
+    return sign_in_page(status, email, wanted)
+
+
+def sign_in_page(status: int, email: str = "", wanted: str | None = None):
+    """Render the sign-in page: the SSO button when OpenID Connect is set up, the password form unless turned off."""
     return render_template("auth/sign_in.html", next=safe_next(wanted, ""), email=email,
                            demo=_demo_accounts(), demo_password=current_app.config.get("DEMO_PASSWORD"),
-                           sso=bool(current_app.config.get("SSO_HEADER"))), status
+                           sso=bool(header_name(current_app.config)), local_passwords=local_passwords(),
+                           oidc_name=oidc.provider_name() if oidc.enabled() else None), status
 
 
 @bp.post("/deconnexion")
