@@ -18,7 +18,7 @@ from ticket_service.domain.errors import NotFound
 from ticket_service.store.files import FileStore
 from ticket_service.store.models import (
     ApiToken, Approval, Attachment, Base, Comment, HelpEvent, IncidentFollower, LearnedPair, LimitCounter, MailOptOut,
-    Person, Ticket, TicketEvent,
+    Person, SsoIdentity, Ticket, TicketEvent,
 )
 
 
@@ -59,6 +59,7 @@ def export_person(db: Session, email: str) -> dict:
         "mail_opt_outs": list(db.scalars(select(MailOptOut.notification).where(MailOptOut.person_id == person.id))),
         "api_tokens": [_row(t, skip=("token_hash",)) for t in
                        db.scalars(select(ApiToken).where(ApiToken.person_id == person.id))],
+        "sso_identities": [_row(i) for i in db.scalars(select(SsoIdentity).where(SsoIdentity.person_id == person.id))],
     }
 
 
@@ -131,6 +132,7 @@ def forget_person(db: Session, ctx: Context, email: str, files: FileStore) -> di
         event.person_id, event.query, event.data = None, None, None
     db.execute(delete(ApiToken).where(ApiToken.person_id == person.id))
     db.execute(delete(MailOptOut).where(MailOptOut.person_id == person.id))
+    db.execute(delete(SsoIdentity).where(SsoIdentity.person_id == person.id))  # a new sign-in would find no one
     db.execute(delete(IncidentFollower).where(IncidentFollower.person_id == person.id))
     db.execute(delete(LimitCounter).where(LimitCounter.key.contains(person.email.lower())))
     swept = _sweep(db, names, keep=person)
