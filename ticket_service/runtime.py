@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
+import time
 from pathlib import Path
 
 from flask import Flask, current_app, g, request
@@ -9,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ticket_service.domain.calendar import BusinessCalendar
 from ticket_service.domain.context import Context
-from ticket_service.domain.policies import load_policies
+from ticket_service.domain.policies import PolicyError, load_policies
 from ticket_service.store.db import Database
 from ticket_service.store.files import FileStore
 
@@ -21,7 +25,52 @@ def init_app(app: Flask) -> None:
         policies, BusinessCalendar.from_policies(policies), Path(app.config["KB_DIR"]),
         manifest_path=Path(app.config["MANIFEST_PATH"]), configured_revision=app.config.get("KB_REVISION"))
     app.extensions["guichet_db"] = Database(database_url(app), int(app.config["BUSY_TIMEOUT_MS"]))
+    app.extensions["guichet_policy_file"] = PolicyFile(Path(app.config["HELPDESK_CONFIG"]),
+                                                       float(app.config["POLICIES_CHECK_SECONDS"]))
+    app.before_request(_follow_policies)  # first: who may see what is decided on the policies of this request
     app.teardown_appcontext(_close_session)
+
+
+log = logging.getLogger("ticket_service.policies")
+
+
+class PolicyFile:
+    """helpdesk.yml's stamp on disk: a merged change (a technician removed from a group) applies without a restart."""
+
+    def __init__(self, path: Path, every: float):
+        self.path, self.every = path, every
+        self.stamp, self.checked = self._stamp(), time.monotonic()
+        self._lock = threading.Lock()
+
+    def _stamp(self):
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return None
+        return info.st_mtime_ns, info.st_size, info.st_ino
+
+    def reload_if_changed(self, ctx: Context) -> bool:
+        """Swap in the new policies when the file changed; keep the running ones (and log why) when it is invalid."""
+        if time.monotonic() - self.checked < self.every:
+            return False
+        with self._lock:
+            self.checked = time.monotonic()
+            stamp = self._stamp()
+            if stamp == self.stamp or stamp is None:
+                return False
+            self.stamp = stamp
+            try:
+                policies = load_policies(self.path)
+            except PolicyError as exc:
+                log.error("helpdesk.yml changed but is invalid, the running policies stay: %s", exc)
+                return False
+            ctx.policies, ctx.calendar = policies, BusinessCalendar.from_policies(policies)
+            log.info("helpdesk.yml reloaded")
+            return True
+
+
+def _follow_policies() -> None:
+    current_app.extensions["guichet_policy_file"].reload_if_changed(get_ctx())
 
 
 def get_ctx() -> Context:

@@ -12,7 +12,9 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
     ("SECRET_KEY", None, "Signs session cookies; generated into the instance folder when unset."),
     ("SITE_DIR", str(PROJECT_ROOT / "build" / "site"), "Built employee site served at /."),
     ("KB_DIR", str(PROJECT_ROOT / "kb"), "Knowledge-base folder (Markdown articles)."),
-    ("HELPDESK_CONFIG", str(PROJECT_ROOT / "helpdesk.yml"), "Policies as code."),
+    ("HELPDESK_CONFIG", str(PROJECT_ROOT / "helpdesk.yml"), "Policies as code; re-read when the file changes (an "
+     "invalid change is logged and the running policies stay)."),
+    ("POLICIES_CHECK_SECONDS", 2.0, "How often a request looks whether helpdesk.yml changed on disk."),
     ("INDEX_DIR", str(PROJECT_ROOT / "build" / "index"), "Suggestion index artifact (written by the site build); "
      "reloaded without restart when it changes."),
     ("MANIFEST_PATH", str(PROJECT_ROOT / "build" / "manifest.json"), "Article id → URL manifest written by the site build."),

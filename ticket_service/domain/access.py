@@ -14,9 +14,12 @@ from ticket_service.store.models import Person, Ticket
 
 
 def provider_groups(ctx: Context, user: Person) -> list[str] | None:
-    """Return the groups an outside provider's technician is confined to (None: in-house staff, or not staff)."""
+    """Return the groups a technician is confined to: a provider's, or none at all for a technician in no group
+    (None: in-house staff, or not staff)."""
     if user.role != "technician":
         return None
+    if not ctx.policies.groups_of(user.email):
+        return []  # deny by default: removed from the last group, a technician sees no one else's ticket (A-07)
     return ctx.policies.provider_scope(user.email)
 
 
