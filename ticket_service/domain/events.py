@@ -160,10 +160,19 @@ class SlaLeadNotified(DomainEvent):
     recipients: tuple[int, ...] = ()  # the group's lead
 
 
+@dataclass(frozen=True)
+class DelayAnnounced(DomainEvent):
+    name: ClassVar[str] = "ticket.delay_announced"
+    kind: str = "resolution"  # first_response | resolution
+    due: str = ""  # ISO 8601, UTC
+    reason: str = ""
+    delay_id: int = 0
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {cls.name: cls for cls in (
     TicketCreated, TicketUpdated, TicketTransitioned, TicketResolved, TicketReopened, TicketClosed, CommentAdded,
     AttachmentAdded, TicketEscalated, ApprovalDecided, TicketsLinked, TicketMerged, ArticleLinked, SatisfactionRated,
-    IncidentPublished, IncidentJoined, SlaAtRisk, SlaBreached, SlaLeadNotified)}
+    IncidentPublished, IncidentJoined, SlaAtRisk, SlaBreached, SlaLeadNotified, DelayAnnounced)}
 
 
 def field_names(cls: type[DomainEvent]) -> list[str]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ticket_service.actions import people as people_actions
 from ticket_service.actions import tickets as ticket_actions
 from ticket_service.actions import workflow
-from ticket_service.domain import following, mail_audience, sla
+from ticket_service.domain import delays, following, mail_audience, sla
 from ticket_service.domain.access import approver_view
 from ticket_service.domain.errors import invalid, not_found
 from ticket_service.domain.tickets import survey_offered
@@ -109,7 +109,8 @@ def show(ticket_id: int):
                            clocks=clocks, comments=comments, files=files, people=people,
                            decisions=decisions, as_approver=as_approver, may_decide=may_decide,
                            item=item, rateable=not as_approver and survey_offered(ctx, ticket),
-                           survey=ctx.policies.satisfaction_enabled, articles=resolution_articles(db, ctx, shown))
+                           survey=ctx.policies.satisfaction_enabled, articles=resolution_articles(db, ctx, shown),
+                           expected=delays.expected(shown, delays.current(db, shown.id)))
 
 
 def _acting_on(ticket_id: int):
