@@ -169,10 +169,17 @@ class DelayAnnounced(DomainEvent):
     delay_id: int = 0
 
 
+@dataclass(frozen=True)
+class WaitingReminded(DomainEvent):
+    name: ClassVar[str] = "ticket.waiting_reminder"
+    waiting_since: str = ""  # ISO 8601, UTC: the waiting period this reminder belongs to
+    reason: str | None = None  # the question the requester was asked
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {cls.name: cls for cls in (
     TicketCreated, TicketUpdated, TicketTransitioned, TicketResolved, TicketReopened, TicketClosed, CommentAdded,
     AttachmentAdded, TicketEscalated, ApprovalDecided, TicketsLinked, TicketMerged, ArticleLinked, SatisfactionRated,
-    IncidentPublished, IncidentJoined, SlaAtRisk, SlaBreached, SlaLeadNotified, DelayAnnounced)}
+    IncidentPublished, IncidentJoined, SlaAtRisk, SlaBreached, SlaLeadNotified, DelayAnnounced, WaitingReminded)}
 
 
 def field_names(cls: type[DomainEvent]) -> list[str]:

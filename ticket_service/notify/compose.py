@@ -26,10 +26,11 @@ from ticket_service.store.models import Comment, OutboxEvent, Person, Ticket
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 NOTIFICATIONS = ("acknowledgement", "reply", "waiting", "resolved", "closed", "sla_at_risk", "sla_breached",
-                 "approval_requested", "major_incident_opened", "major_incident_resolved", "delay_announced")
+                 "approval_requested", "major_incident_opened", "major_incident_resolved", "delay_announced",
+                 "waiting_reminder")
 EVENT_NAMES = ("ticket.created", "ticket.commented", "ticket.transitioned", "ticket.resolved", "ticket.closed",
                "sla.at_risk", "sla.breached", "sla.lead_notified", "incident.published",
-               "ticket.delay_announced")  # the events that may mail
+               "ticket.delay_announced", "ticket.waiting_reminder")  # the events that may mail
 TO_STAFF = ("sla_at_risk", "sla_breached")  # sent to the event's recipients (the desk), not to the requester
 
 
@@ -117,8 +118,11 @@ def _main_mails(db: Session, setting: Setting, event_id: int, name: str, ticket_
     author = db.get(Person, comment.author_id) if comment is not None else None
     suggested = articles(ticket) if articles is not None and notification == "acknowledgement" and people else []
     due = datetime.fromisoformat(payload["due"]) if isinstance(payload.get("due"), str) else None
+    since = payload.get("waiting_since")
+    since = datetime.fromisoformat(since) if isinstance(since, str) and since else None
     extra = {"comment": comment, "author": author, "articles": suggested, "reason": payload.get("reason"),
-             "target": payload.get("target"), "due": _when(due, setting), "kind": payload.get("kind")}
+             "target": payload.get("target"), "due": _when(due, setting), "kind": payload.get("kind"),
+             "since": _when(since, setting)}
     env = env or environment(setting.instance_path)
     return [_render(env, setting, notification, event_id, ticket, person,
                     {**extra, **_links(setting, notification, ticket, person, at)}) for person in people]
@@ -144,7 +148,7 @@ def _notification(name: str, payload: dict) -> str | None:
         return "waiting" if payload.get("new") == "waiting" else None
     return {"ticket.resolved": "resolved", "ticket.closed": "closed", "sla.at_risk": "sla_at_risk",
             "sla.breached": "sla_breached", "sla.lead_notified": "sla_breached",
-            "ticket.delay_announced": "delay_announced"}.get(name)
+            "ticket.delay_announced": "delay_announced", "ticket.waiting_reminder": "waiting_reminder"}.get(name)
 
 
 def _render(env: Environment, setting: Setting, notification: str, event_id: int, ticket: Ticket, person: Person,
