@@ -119,3 +119,14 @@ def test_a_bad_waiting_reminder_after_is_refused_naming_the_key_and_the_fix(tmp_
     with pytest.raises(PolicyError) as err:
         load_policies(path)
     assert "`waiting" in str(err.value) and "reminder_after: 19" in str(err.value)
+
+
+def test_the_resolved_mail_says_the_day_auto_close_will_close_the_request(app, api, peer, clock):
+    ticket = new_ticket(api("employee_a"), title="Souris sans fil muette")
+    resolution = {"to": "resolved", "note": "Piles changées, la souris répond.", "kb_gap": True}
+    assert api("n1").post(f"/api/v1/tickets/{ticket['id']}/transitions", json=resolution).status_code == 200
+    run_now(app, "outbox.deliver", clock=clock)
+    [message] = [m for _, m in peer.received if m["X-Guichet-Notification"] == "resolved"]
+    text = next(p.get_content() for p in message.iter_parts() if p.get_content_type() == "text/plain")
+    # resolved Thursday 10 December at 16:00, five business days (tickets.auto_close): Thursday 17 at 16:00
+    assert "Sans réponse de votre part, la demande sera close le jeudi 17 décembre 2026." in text

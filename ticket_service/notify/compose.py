@@ -16,7 +16,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from ticket_service.domain import delays, mail_audience
+from ticket_service.domain import delays, mail_audience, sla
+from ticket_service.domain.calendar import BusinessCalendar
 from ticket_service.domain.following import is_merged
 from ticket_service.domain.policies import Policies
 from ticket_service.notify import links
@@ -122,10 +123,19 @@ def _main_mails(db: Session, setting: Setting, event_id: int, name: str, ticket_
     since = datetime.fromisoformat(since) if isinstance(since, str) and since else None
     extra = {"comment": comment, "author": author, "articles": suggested, "reason": payload.get("reason"),
              "target": payload.get("target"), "due": _when(due, setting), "kind": payload.get("kind"),
-             "since": _when(since, setting)}
+             "since": _when(since, setting),
+             "closes_on": _closes_on(ticket, setting) if notification == "resolved" else None}
     env = env or environment(setting.instance_path)
     return [_render(env, setting, notification, event_id, ticket, person,
                     {**extra, **_links(setting, notification, ticket, person, at)}) for person in people]
+
+
+def _closes_on(ticket: Ticket, setting: Setting) -> str | None:
+    """Return when a resolved ticket closes by itself (tickets.auto_close), formatted, for the resolved mail."""
+    if ticket.resolved_at is None or ticket.status != "resolved" or setting.policies is None:
+        return None
+    calendar = BusinessCalendar.from_policies(setting.policies)
+    return _when(sla.auto_close_due(ticket.resolved_at, setting.policies, calendar), setting, "EEEE d MMMM y")
 
 
 def _links(setting: Setting, notification: str, ticket: Ticket, person: Person, at: datetime | None) -> dict:
