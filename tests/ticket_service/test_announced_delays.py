@@ -124,6 +124,9 @@ def test_the_portal_and_the_desk_show_the_announcements(app, api, clock):
     portal = unescape(Browser(app, "employee_a").get(f"/mes-demandes/{ticket_id}").text)
     promise = portal.split('id="promise"')[1].split("</dd>")[0]
     assert "Résolution prévue le jeudi 10 décembre 2026, 14:00 (annoncée le 7 décembre 2026 : pièce commandée)" in promise
+    listing = unescape(Browser(app, "employee_a").get("/mes-demandes").text)
+    row = listing.split(f"/mes-demandes/{ticket_id}")[1].split("</tr>")[0]
+    assert "résolution prévue le 10/12/2026 14:00 (délai annoncé)" in row
 
 
 def test_the_first_response_can_be_announced_until_it_is_made_and_is_then_judged(app, api, database, clock):
@@ -176,6 +179,7 @@ def test_an_employee_cannot_announce_a_delay(app, api, database, clock):
     ("2026-12-07T08:30:00Z", "pièce commandée", "due_at"),  # with an offset: 09:30 in Paris, half an hour ago
     ("jeudi 14 h", "pièce commandée", "due_at"),
     ("2026-02-30T14:00", "pièce commandée", "due_at"),
+    ("0001-01-01T00:30", "pièce commandée", "due_at"),  # before year 1 in UTC: unreadable, not a 500
     ("2028-12-10T14:00", "pièce commandée", "due_at"),  # beyond a year: a typing mistake
     ("2026-12-10T14:00", "   ", "reason"),
 ])

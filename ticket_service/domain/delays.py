@@ -32,17 +32,14 @@ class Expected:
 
 def parse_due(value, tz: tzinfo) -> datetime:
     """Return an aware UTC instant from an ISO 8601 text (a local time without offset is in the org's time zone)."""
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise invalid("La date annoncée est illisible.",
-                          {"due_at": "date illisible : écrivez AAAA-MM-JJTHH:MM (heure locale)"}) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    return moment.astimezone(UTC)
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=tz)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # unreadable, or so near year 1 that UTC falls outside the calendar
+        raise invalid("La date annoncée est illisible.",
+                      {"due_at": "date illisible : écrivez AAAA-MM-JJTHH:MM (heure locale)"}) from None
 
 
 def announce(db: Session, ticket: Ticket, actor: Person, kind: str, due_at, reason: str | None, *, now: datetime,

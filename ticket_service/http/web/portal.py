@@ -32,8 +32,10 @@ def requests():
     incidents = following.followed_incidents(db, user)
     now = ctx.clock.now()
     clocks = {t.id: sla.sla_view(t, now, ctx.policies, ctx.calendar) for t in [*rows, *follows.values()]}
+    in_force = delays.current_of(db, list(clocks))
+    announced = {tid: kinds["resolution"] for tid, kinds in in_force.items() if "resolution" in kinds}
     return render_template("portal/list.html", tickets=rows, to_approve=len(_awaiting(db, ctx, user)), follows=follows,
-                           clocks=clocks, incidents=incidents,
+                           clocks=clocks, incidents=incidents, announced=announced,
                            incident_articles={i.id: resolution_articles(db, ctx, i) for i in incidents})
 
 
