@@ -123,7 +123,8 @@ def test_the_portal_and_the_desk_show_the_announcements(app, api, clock):
     assert "Délai annoncé : résolution" in page  # the history line
     portal = unescape(Browser(app, "employee_a").get(f"/mes-demandes/{ticket_id}").text)
     promise = portal.split('id="promise"')[1].split("</dd>")[0]
-    assert "Résolution prévue le jeudi 10 décembre 2026, 14:00 (annoncée le 7 décembre 2026 : pièce commandée)" in promise
+    announced = "Résolution prévue le jeudi 10 décembre 2026, 14:00 (annoncée le 7 décembre 2026 : pièce commandée)"
+    assert announced in promise
     listing = unescape(Browser(app, "employee_a").get("/mes-demandes").text)
     row = listing.split(f"/mes-demandes/{ticket_id}")[1].split("</tr>")[0]
     assert "résolution prévue le 10/12/2026 14:00 (délai annoncé)" in row

@@ -33,7 +33,8 @@ class Expected:
 def parse_due(value, tz: tzinfo) -> datetime:
     """Return an aware UTC instant from an ISO 8601 text (a local time without offset is in the org's time zone)."""
     try:
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        text = None if isinstance(value, datetime) else str(value).strip().replace("Z", "+00:00")
+        moment = value if text is None else datetime.fromisoformat(text)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=tz)
         return moment.astimezone(UTC)

@@ -244,7 +244,7 @@ class _Validator:
         )
 
     def _waiting_reminder(self) -> float:
-        """Read ``waiting.reminder_after`` (optional): business hours a ticket waits on its requester before the reminder."""
+        """Read ``waiting.reminder_after`` (optional): business hours on hold before the requester is reminded."""
         fix = "write `waiting: {reminder_after: 19}` (business hours, more than 0 and at most 500)."
         spec = self.data.get("waiting")
         if spec is None:

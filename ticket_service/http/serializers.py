@@ -63,8 +63,8 @@ def expected_json(dates: dict) -> dict:
 
 def delay_json(delay: AnnouncedDelay) -> dict:
     return {"id": delay.id, "ticket_id": delay.ticket_id, "kind": delay.kind, "due_at": iso(delay.due_at),
-            "reason": delay.reason, "by_id": delay.by_id, "at": iso(delay.at), "superseded_at": iso(delay.superseded_at),
-            "met": delay.met, "state": delays.state(delay)}
+            "reason": delay.reason, "by_id": delay.by_id, "at": iso(delay.at),
+            "superseded_at": iso(delay.superseded_at), "met": delay.met, "state": delays.state(delay)}
 
 
 def comment_json(comment: Comment, author: Person | None) -> dict:
