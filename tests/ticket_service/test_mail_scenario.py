@@ -97,8 +97,13 @@ def test_every_notification_arrives_at_its_moment_on_the_demo_data(company):
     run.tick(timedelta(minutes=10))
     tech.post(url + "/comments", json={"body": "Je regarde la file d'impression."})
     assert run.step("2. réponse publique") == {"reply": {claire}}
+    tech.post(url + "/delays", json={"due_at": "2026-12-09T14:00", "reason": "pièce commandée"})
+    assert run.step("2b. délai annoncé") == {"delay_announced": {claire}}
     tech.post(url + "/transitions", json={"to": "waiting", "reason": "L'imprimante affiche-t-elle un code ?"})
     assert run.step("3. en attente") == {"waiting": {claire}}
+    run.tick(timedelta(days=2))  # Wednesday 9:10: 19 business hours on hold (waiting.reminder_after)
+    run_now(app, "tickets.waiting_reminder", clock=FixedClock(run.at))
+    assert run.step("3b. rappel d'attente") == {"waiting_reminder": {claire}}
     employee.post(url + "/comments", json={"body": "Code E-52."})
     assert run.step("4. le demandeur répond") == {}
     tech.post(url + "/transitions", json={"to": "resolved", "note": "Bac 2 remis en place.", "kb_gap": True})

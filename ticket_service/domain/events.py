@@ -160,10 +160,26 @@ class SlaLeadNotified(DomainEvent):
     recipients: tuple[int, ...] = ()  # the group's lead
 
 
+@dataclass(frozen=True)
+class DelayAnnounced(DomainEvent):
+    name: ClassVar[str] = "ticket.delay_announced"
+    kind: str = "resolution"  # first_response | resolution
+    due: str = ""  # ISO 8601, UTC
+    reason: str = ""
+    delay_id: int = 0
+
+
+@dataclass(frozen=True)
+class WaitingReminded(DomainEvent):
+    name: ClassVar[str] = "ticket.waiting_reminder"
+    waiting_since: str = ""  # ISO 8601, UTC: the waiting period this reminder belongs to
+    reason: str | None = None  # the question the requester was asked
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {cls.name: cls for cls in (
     TicketCreated, TicketUpdated, TicketTransitioned, TicketResolved, TicketReopened, TicketClosed, CommentAdded,
     AttachmentAdded, TicketEscalated, ApprovalDecided, TicketsLinked, TicketMerged, ArticleLinked, SatisfactionRated,
-    IncidentPublished, IncidentJoined, SlaAtRisk, SlaBreached, SlaLeadNotified)}
+    IncidentPublished, IncidentJoined, SlaAtRisk, SlaBreached, SlaLeadNotified, DelayAnnounced, WaitingReminded)}
 
 
 def field_names(cls: type[DomainEvent]) -> list[str]:

@@ -14,7 +14,8 @@ from ticket_service.store.models import Approval, IncidentFollower, MailOptOut, 
 
 # Every mail Guichet sends, classed: essential ones cannot be switched off (a question, a decision, a deadline),
 # optional ones can (news the person can also read in the portal or the desk).
-ESSENTIAL = ("acknowledgement", "reply", "waiting", "resolved", "approval_requested", "sla_at_risk", "sla_breached")
+ESSENTIAL = ("acknowledgement", "reply", "waiting", "resolved", "approval_requested", "sla_at_risk", "sla_breached",
+             "delay_announced", "waiting_reminder")
 OPTIONAL = ("closed", "major_incident_opened", "major_incident_resolved")
 
 

@@ -130,6 +130,7 @@ class Policies:
     on_breach: dict[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
     webhooks: WebhookConfig = field(default_factory=WebhookConfig)  # webhooks: endpoints and allow-list
     retention_months: int | None = None  # retention.closed_tickets_months: anonymise closed tickets past it (RGPD)
+    waiting_reminder_hours: float = 19.0  # waiting.reminder_after: business hours on hold before one reminder mail
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -241,6 +242,7 @@ class _Validator:
             job_intervals=self._job_intervals(), on_breach=self._on_breach(groups), source=self.source,
             webhooks=read_webhooks(self.data.get("webhooks"), self.fail, os.environ),
             retention_months=self._retention(),
+            waiting_reminder_hours=self._waiting_reminder(),
         )
 
     def _retention(self) -> int | None:
@@ -256,6 +258,17 @@ class _Validator:
             self.fail("retention.closed_tickets_months", f"is {months!r}",
                       "set a whole number of months between 1 and 240, or remove the key to keep tickets as they are.")
         return months
+
+    def _waiting_reminder(self) -> float:
+        """Read ``waiting.reminder_after`` (optional): business hours on hold before the requester is reminded."""
+        fix = "write `waiting: {reminder_after: 19}` (business hours, more than 0 and at most 500)."
+        spec = self.data.get("waiting")
+        if spec is None:
+            return Policies.waiting_reminder_hours
+        hours = self.mapping("waiting", spec, fix).get("reminder_after", Policies.waiting_reminder_hours)
+        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0 < hours <= 500:
+            self.fail("waiting.reminder_after", f"is {hours!r}", fix)
+        return float(hours)
 
     def _job_intervals(self) -> dict[str, int]:
         """Read ``jobs.every`` (optional): job name → whole seconds between runs, 0 turning the job off."""

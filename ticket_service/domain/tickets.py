@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ticket_service.domain import catalogue, sla
+from ticket_service.domain import catalogue, delays, sla
 from ticket_service.domain.context import Context
 from ticket_service.domain.errors import Conflict, Forbidden, Invalid, invalid, not_found
 from ticket_service.domain.events import (
@@ -96,6 +96,7 @@ def add_comment(db: Session, ctx: Context, ticket: Ticket, author: Person, body:
             transition(db, ctx, ticket, author, "in_progress", reason=body[:500], now=now)
     elif staff and not internal and ticket.first_response_at is None:
         ticket.first_response_at = now
+        delays.settle(db, ticket)  # was the first response announced to the requester kept?
     ticket.updated_at = now
     db.flush()
     emit(db, CommentAdded(ticket.id, author.id, now, comment_id=comment.id, internal=internal, by_requester=by_requester))

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ticket_service.domain import sla
+from ticket_service.domain import delays, sla
 from ticket_service.domain.context import Context
 from ticket_service.domain.errors import Conflict, Forbidden, Malformed, invalid
 from ticket_service.domain.events import (
@@ -87,8 +87,11 @@ def transition(db: Session, ctx: Context, ticket: Ticket, actor: Person | None, 
         emit(db, TicketReopened(ticket.id, _id(actor), now, reason=reason))
     ticket.status = to
     ticket.updated_at = now
-    if to in ("in_progress", "waiting", "resolved") and ticket.first_response_at is None and STAFF in kinds:
+    answered = to in ("in_progress", "waiting", "resolved") and ticket.first_response_at is None and STAFF in kinds
+    if answered:
         ticket.first_response_at = now
+    if answered or to == "resolved" or (to == "closed" and ticket.resolved_at == now):
+        delays.settle(db, ticket)  # was the date announced to the requester kept?
     if old == "new" and to == "in_progress" and ticket.assignee_id is None and STAFF in kinds:
         ticket.assignee_id = actor.id  # taking a ticket in hand assigns it
         record(db, ticket, actor, "assignee_id", None, actor.id, now=now)

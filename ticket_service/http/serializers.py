@@ -8,12 +8,13 @@ from sqlalchemy.orm import Session
 
 from ticket_service.auth.identity import is_staff
 from ticket_service.domain.clock import iso
+from ticket_service.domain import delays
 from ticket_service.domain.access import requester_details
 from ticket_service.domain.context import Context
 from ticket_service.domain.policies import REQUESTER_DETAILS
 from ticket_service.domain.sla import sla_view
 from ticket_service.store.models import (
-    Approval, ArticleLink, Attachment, Comment, Person, Ticket, TicketEvent, TicketLink, utcnow,
+    AnnouncedDelay, Approval, ArticleLink, Attachment, Comment, Person, Ticket, TicketEvent, TicketLink, utcnow,
 )
 
 EMPLOYEE_FIELDS = ("id", "title", "description", "type", "category", "catalogue_item", "item_fields", "impact", "urgency",
@@ -46,7 +47,24 @@ def ticket_json(db: Session, ctx: Context, viewer: Person, ticket: Ticket, now: 
         data = {k: data[k] for k in ("id", "title", "description", "type", "catalogue_item", "item_fields", "status",
                                      "created_at")}
         data["requester"] = person_brief(db.get(Person, ticket.requester_id))
+        return data
+    in_force = delays.current(db, ticket.id)
+    data["expected"] = expected_json(delays.expected(ticket, in_force))
+    if staff:
+        data["announced_delays"] = [delay_json(d) for d in delays.announcements(db, ticket.id)] if in_force else []
     return data
+
+
+def expected_json(dates: dict) -> dict:
+    """Return the dates the requester is told to expect (an announcement's reason and day when one is in force)."""
+    return {kind: {"due": iso(e.due), "announced": e.announced, "reason": e.reason, "announced_at": iso(e.announced_at)}
+            for kind, e in dates.items()}
+
+
+def delay_json(delay: AnnouncedDelay) -> dict:
+    return {"id": delay.id, "ticket_id": delay.ticket_id, "kind": delay.kind, "due_at": iso(delay.due_at),
+            "reason": delay.reason, "by_id": delay.by_id, "at": iso(delay.at),
+            "superseded_at": iso(delay.superseded_at), "met": delay.met, "state": delays.state(delay)}
 
 
 def comment_json(comment: Comment, author: Person | None) -> dict:

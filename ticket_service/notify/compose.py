@@ -14,9 +14,10 @@ from typing import Callable
 from babel.dates import format_datetime
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from ticket_service.domain import mail_audience
+from ticket_service.domain import delays, mail_audience, sla
+from ticket_service.domain.calendar import BusinessCalendar
 from ticket_service.domain.following import is_merged
 from ticket_service.domain.policies import Policies
 from ticket_service.notify import links
@@ -26,9 +27,11 @@ from ticket_service.store.models import Comment, OutboxEvent, Person, Ticket
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 NOTIFICATIONS = ("acknowledgement", "reply", "waiting", "resolved", "closed", "sla_at_risk", "sla_breached",
-                 "approval_requested", "major_incident_opened", "major_incident_resolved")
+                 "approval_requested", "major_incident_opened", "major_incident_resolved", "delay_announced",
+                 "waiting_reminder")
 EVENT_NAMES = ("ticket.created", "ticket.commented", "ticket.transitioned", "ticket.resolved", "ticket.closed",
-               "sla.at_risk", "sla.breached", "sla.lead_notified", "incident.published")  # the events that may mail
+               "sla.at_risk", "sla.breached", "sla.lead_notified", "incident.published",
+               "ticket.delay_announced", "ticket.waiting_reminder")  # the events that may mail
 TO_STAFF = ("sla_at_risk", "sla_breached")  # sent to the event's recipients (the desk), not to the requester
 
 
@@ -116,11 +119,23 @@ def _main_mails(db: Session, setting: Setting, event_id: int, name: str, ticket_
     author = db.get(Person, comment.author_id) if comment is not None else None
     suggested = articles(ticket) if articles is not None and notification == "acknowledgement" and people else []
     due = datetime.fromisoformat(payload["due"]) if isinstance(payload.get("due"), str) else None
+    since = payload.get("waiting_since")
+    since = datetime.fromisoformat(since) if isinstance(since, str) and since else None
     extra = {"comment": comment, "author": author, "articles": suggested, "reason": payload.get("reason"),
-             "target": payload.get("target"), "due": _when(due, setting)}
+             "target": payload.get("target"), "due": _when(due, setting), "kind": payload.get("kind"),
+             "since": _when(since, setting),
+             "closes_on": _closes_on(ticket, setting) if notification == "resolved" else None}
     env = env or environment(setting.instance_path)
     return [_render(env, setting, notification, event_id, ticket, person,
                     {**extra, **_links(setting, notification, ticket, person, at)}) for person in people]
+
+
+def _closes_on(ticket: Ticket, setting: Setting) -> str | None:
+    """Return when a resolved ticket closes by itself (tickets.auto_close), formatted, for the resolved mail."""
+    if ticket.resolved_at is None or ticket.status != "resolved" or setting.policies is None:
+        return None
+    calendar = BusinessCalendar.from_policies(setting.policies)
+    return _when(sla.auto_close_due(ticket.resolved_at, setting.policies, calendar), setting, "EEEE d MMMM y")
 
 
 def _links(setting: Setting, notification: str, ticket: Ticket, person: Person, at: datetime | None) -> dict:
@@ -142,7 +157,8 @@ def _notification(name: str, payload: dict) -> str | None:
     if name == "ticket.transitioned":
         return "waiting" if payload.get("new") == "waiting" else None
     return {"ticket.resolved": "resolved", "ticket.closed": "closed", "sla.at_risk": "sla_at_risk",
-            "sla.breached": "sla_breached", "sla.lead_notified": "sla_breached"}.get(name)
+            "sla.breached": "sla_breached", "sla.lead_notified": "sla_breached",
+            "ticket.delay_announced": "delay_announced", "ticket.waiting_reminder": "waiting_reminder"}.get(name)
 
 
 def _render(env: Environment, setting: Setting, notification: str, event_id: int, ticket: Ticket, person: Person,
@@ -150,9 +166,10 @@ def _render(env: Environment, setting: Setting, notification: str, event_id: int
     lang, domain = setting.language, setting.smtp.domain
     page = "desk/tickets" if notification in TO_STAFF else "mes-demandes"
     link = f"{setting.public_url.rstrip('/')}/{page}/{ticket.id}"
-    values = {"ticket": ticket, "person": person, "link": link, "lang": lang,
-              "first_response_due": _when(ticket.first_response_due, setting),
-              "resolution_due": _when(ticket.resolution_due, setting), **extra}
+    dates = expected_dates(ticket, setting)
+    values = {"ticket": ticket, "person": person, "link": link, "lang": lang, "expected": dates,
+              "first_response_due": dates["first_response"]["due"], "resolution_due": dates["resolution"]["due"],
+              **extra}
     subject = " ".join(env.get_template(f"{lang}/{notification}.subject.txt").render(values).split())
     return Mail(notification, person.name, person.email, subject,
                 env.get_template(f"{lang}/{notification}.txt").render(values),
@@ -161,10 +178,19 @@ def _render(env: Environment, setting: Setting, notification: str, event_id: int
                 reply_address(setting.secret_key, parseaddr(setting.smtp.sender)[1], ticket.id))
 
 
-def _when(moment, setting: Setting) -> str | None:
+def expected_dates(ticket: Ticket, setting: Setting) -> dict[str, dict]:
+    """Return the dates the requester is told to expect, formatted: the announcement in force, else the SLA due."""
+    db = object_session(ticket)  # the ticket's own session: the one the mail is composed in
+    in_force = delays.current(db, ticket.id) if db is not None else {}
+    return {kind: {"due": _when(e.due, setting), "announced": e.announced, "reason": e.reason,
+                   "announced_at": _when(e.announced_at, setting, "d MMMM y")}
+            for kind, e in delays.expected(ticket, in_force).items()}
+
+
+def _when(moment, setting: Setting, pattern: str = "EEEE d MMMM y, HH:mm") -> str | None:
     if moment is None:
         return None
-    return format_datetime(moment, "EEEE d MMMM y, HH:mm", tzinfo=setting.tz, locale=setting.language)
+    return format_datetime(moment, pattern, tzinfo=setting.tz, locale=setting.language)
 
 
 def signed_link(setting: Setting, ticket: Ticket, person: Person, action: str, at: datetime) -> str:

@@ -447,3 +447,30 @@ class SsoIdentity(Base):
     email: Mapped[str] = mapped_column(String(254))  # the address that linked it, for the admin's eyes
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- Announced delays and waiting reminders ---------------------------------------------------------------------
+
+
+class AnnouncedDelay(Base):
+    """A date a technician announced to the requester, with its reason; a later one of the same kind supersedes it."""
+
+    __tablename__ = "announced_delays"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # first_response | resolution
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    met: Mapped[bool | None] = mapped_column(Boolean)  # None until the first response / the resolution settles it
+
+
+class WaitingReminder(Base):
+    """The one reminder sent for a waiting period, keyed by the instant the ticket started waiting."""
+
+    __tablename__ = "waiting_reminders"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    waiting_since: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import jsonify
 from sqlalchemy import or_, select
 
+from ticket_service.actions import delays as delay_actions
 from ticket_service.actions import tickets as ticket_actions
 from ticket_service.actions import workflow
 from ticket_service.auth.identity import is_staff
-from ticket_service.domain import transitions
+from ticket_service.domain import delays, transitions
 from ticket_service.domain.access import load_ticket
 from ticket_service.domain.duplicates import likely_duplicates
 from ticket_service.domain.vocabulary import (
@@ -18,7 +19,7 @@ from ticket_service.domain.vocabulary import (
 from ticket_service.http.api import bp
 from ticket_service.http.api.common import doc, env
 from ticket_service.http.errors import ApiError
-from ticket_service.http.serializers import approval_json, article_link_json, link_json, ticket_json
+from ticket_service.http.serializers import approval_json, article_link_json, delay_json, link_json, ticket_json
 from ticket_service.http.validation import Field, read_json, validate
 from ticket_service.store.models import Approval, ArticleLink, Person, TicketLink
 
@@ -39,6 +40,11 @@ ARTICLE = {"article_id": Field("str", required=True, min_len=1, max_len=120)}
 MERGE = {"into": Field("int", required=True, minimum=1)}
 RATING = {"rating": Field("int", required=True, minimum=1, maximum=5),
           "comment": Field("str", max_len=RATING_COMMENT[1], nullable=True)}
+DELAY = {"due_at": Field("str", required=True, min_len=10, max_len=40,
+                         description="The new date, ISO 8601: with an offset, or local time in the org's time zone."),
+         "reason": Field("str", required=True, min_len=REASON[0], max_len=REASON[1],
+                         description="Why (shown and mailed to the requester), e.g. « pièce commandée »."),
+         "kind": Field("enum", choices=delays.KINDS, description="What the date is for (default resolution).")}
 PUBLICATION = {"public_title": Field("str", required=True, min_len=PUBLIC_TITLE[0], max_len=PUBLIC_TITLE[1]),
                "public_text": Field("str", required=True, min_len=PUBLIC_TEXT[0], max_len=PUBLIC_TEXT[1]),
                "major": Field("bool"), "published": Field("bool")}
@@ -164,3 +170,16 @@ def publication_create(ticket_id: int):
         "public_title": data["public_title"], "public_text": data["public_text"],
         "major": data.get("major", False), "published": data.get("published", True)})
     return jsonify(ticket_json(db, ctx, user, ticket)), 201
+
+
+@bp.post("/tickets/<int:ticket_id>/delays")
+@doc("Announce a new date for the resolution (or the first response) with its reason (technicians): kept in the "
+     "history, shown to the requester and mailed. The ticket's `expected` dates follow it.", body=DELAY,
+     responses={201: "announced", 403: "not a technician", 409: "ticket not open, first response already made",
+                422: "due_at in the past or unreadable, reason missing"})
+def delays_create(ticket_id: int):
+    db, ctx, user = env()
+    data = validate(read_json(), DELAY)
+    delay = delay_actions.announce_delay(db, ctx, user, ticket_id, data["due_at"], data["reason"],
+                                         data.get("kind") or "resolution")
+    return jsonify(delay_json(delay)), 201

@@ -8,9 +8,10 @@ from sqlalchemy import or_, select
 
 from search.analysis import fold
 
+from ticket_service.actions import delays as delay_actions
 from ticket_service.actions import tickets as ticket_actions
 from ticket_service.actions import workflow
-from ticket_service.domain import sla
+from ticket_service.domain import delays, sla
 from ticket_service.domain.access import can_see, requester_details, visible_clause
 from ticket_service.domain.duplicates import likely_duplicates
 from ticket_service.domain.errors import invalid
@@ -40,6 +41,7 @@ def show(ticket_id: int):
                        .order_by(TicketLink.id)).all()
     used = db.scalars(select(ArticleLink).where(ArticleLink.ticket_id == t.id).order_by(ArticleLink.id)).all()
     people = people_named(db, t, comments, events)
+    people.update(delay_authors(db, t, people))
     similar = [(o, score) for o, score in likely_duplicates(db, t) if can_see(ctx, user, o)] if t.status in OPEN else []
     problems = db.scalars(select(Ticket).where(visible_clause(ctx, user), Ticket.type == "problem",
                                                Ticket.status.in_(OPEN), Ticket.id != t.id)
@@ -53,7 +55,8 @@ def show(ticket_id: int):
         clocks=sla.sla_view(t, utcnow(), ctx.policies, ctx.calendar), similar=similar,
         suggested=suggested, site_url=kb.site_url, **article_picker(suggested, query),
         technicians=technicians(db), problems=problems, policies=ctx.policies, retypable=RETYPABLE,
-        requester=people.get(t.requester_id), requester_details=requester_details(ctx, user))
+        requester=people.get(t.requester_id), requester_details=requester_details(ctx, user),
+        delays=delays.announcements(db, t.id), delay_state=delays.state)
 
 
 def article_picker(suggested: list[dict], query: str) -> dict:
@@ -85,6 +88,12 @@ def people_named(db, t: Ticket, comments, events) -> dict[int, Person]:
     ids |= {n for e in events if e.field == "assignee_id" for n in map(parse_id, (e.old, e.new)) if n is not None}
     ids.discard(None)
     return {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(ids)))}
+
+
+def delay_authors(db, t: Ticket, known: dict[int, Person]) -> dict[int, Person]:
+    """Return the technicians who announced a delay on the ticket and are not named elsewhere on the page."""
+    ids = {d.by_id for d in delays.announcements(db, t.id)} - set(known) - {None}
+    return {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
 
 
 def _back(ticket_id: int):
@@ -198,3 +207,14 @@ def major(ticket_id: int):
             "public_text": form_text("public_text", PUBLIC_TEXT[1])})
         message = _("Incident majeur publié : il s'affiche dans le bandeau du site.")
     return done(message, "desk_ticket.show", ticket_id=ticket_id)
+
+
+@bp.post("/<int:ticket_id>/delai")
+@staff_only
+def announce_delay(ticket_id: int):
+    """« Annoncer un délai » : a new date for the first response or the resolution, with its reason, mailed."""
+    db, ctx, user = _back(ticket_id)
+    kind = request.form.get("kind") or "resolution"
+    delay_actions.announce_delay(db, ctx, user, ticket_id, request.form.get("due_at", ""),
+                                 form_text("reason", REASON[1]), kind)
+    return done(_("Délai annoncé au demandeur."), "desk_ticket.show", ticket_id=ticket_id)

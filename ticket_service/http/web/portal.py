@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ticket_service.actions import people as people_actions
 from ticket_service.actions import tickets as ticket_actions
 from ticket_service.actions import workflow
-from ticket_service.domain import following, mail_audience, sla
+from ticket_service.domain import delays, following, mail_audience, sla
 from ticket_service.domain.access import approver_view
 from ticket_service.domain.errors import invalid, not_found
 from ticket_service.domain.tickets import survey_offered
@@ -32,8 +32,10 @@ def requests():
     incidents = following.followed_incidents(db, user)
     now = ctx.clock.now()
     clocks = {t.id: sla.sla_view(t, now, ctx.policies, ctx.calendar) for t in [*rows, *follows.values()]}
+    in_force = delays.current_of(db, list(clocks))
+    announced = {tid: kinds["resolution"] for tid, kinds in in_force.items() if "resolution" in kinds}
     return render_template("portal/list.html", tickets=rows, to_approve=len(_awaiting(db, ctx, user)), follows=follows,
-                           clocks=clocks, incidents=incidents,
+                           clocks=clocks, incidents=incidents, announced=announced,
                            incident_articles={i.id: resolution_articles(db, ctx, i) for i in incidents})
 
 
@@ -109,7 +111,8 @@ def show(ticket_id: int):
                            clocks=clocks, comments=comments, files=files, people=people,
                            decisions=decisions, as_approver=as_approver, may_decide=may_decide,
                            item=item, rateable=not as_approver and survey_offered(ctx, ticket),
-                           survey=ctx.policies.satisfaction_enabled, articles=resolution_articles(db, ctx, shown))
+                           survey=ctx.policies.satisfaction_enabled, articles=resolution_articles(db, ctx, shown),
+                           expected=delays.expected(shown, delays.current(db, shown.id)))
 
 
 def _acting_on(ticket_id: int):
