@@ -40,6 +40,8 @@ class Organisation:
     name: str = ""
     timezone: str = DEFAULT_TIMEZONE
     locale: str = DEFAULT_LOCALE
+    email_domain: str = ""  # the company's own addresses (people outside it are providers or guests)
+    sites: tuple[str, ...] = ()  # its offices, offered when a person's site is set
 
     @property
     def zone(self) -> ZoneInfo:
@@ -129,7 +131,13 @@ class _Checker:
         locale = spec.get("locale", DEFAULT_LOCALE)
         if not isinstance(locale, str) or not _LOCALE.match(locale):
             self.fail("organisation.locale", f"is {locale!r}", "write a language and country code, e.g. fr_FR.")
-        return Organisation(name.strip(), zone, locale)
+        domain = spec.get("email_domain", "")
+        if not isinstance(domain, str) or (domain and not re.match(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", domain)):
+            self.fail("organisation.email_domain", f"is {domain!r}", "write the e-mail domain in lower case, e.g. exemple.fr.")
+        sites = spec.get("sites", [])
+        if not isinstance(sites, list) or not all(isinstance(x, str) and x.strip() for x in sites):
+            self.fail("organisation.sites", f"is {sites!r}", "list the sites as text, e.g. `sites: [Lyon, Grenoble]`.")
+        return Organisation(name.strip(), zone, locale, domain, tuple(x.strip() for x in sites))
 
     def kb(self, data: dict) -> KBConfig:
         categories = data.get("categories")

@@ -6,7 +6,7 @@ import click
 from flask import Flask
 
 from ticket_service.cli import database, demo, doctor, events, importing, jobs, kb, learning, report, serve, tickets
-from ticket_service.cli import people, users
+from ticket_service.cli import init, people, users
 from ticket_service.cli import webhooks as webhooks_cli
 
 GROUPS = (kb.kb, database.db, demo.demo, users.users, tickets.tickets, learning.learning, report.report,
@@ -18,7 +18,7 @@ def main():
     """Guichet: the IT helpdesk's command line."""
 
 
-for _command in (*GROUPS, serve.serve, jobs.worker, doctor.doctor):
+for _command in (*GROUPS, serve.serve, jobs.worker, doctor.doctor, init.init):
     main.add_command(_command)
 
 

@@ -35,6 +35,23 @@ def users_add(email: str, name: str, role: str, site: str | None, password: str)
     click.echo(f"Created {email} ({role}).")
 
 
+@users.command("password")
+@click.argument("email")
+@click.password_option(help="New password (prompted when omitted).")
+def users_password(email: str, password: str):
+    """Set a person's local password (technicians created by `guichet init` have none yet)."""
+    from ticket_service.auth.identity import hash_password
+    from ticket_service.runtime import get_database
+
+    app = load_app()
+    with app.app_context(), get_database(app).writer() as session:
+        person = people.find_by_email(session, email)
+        if person is None:
+            raise click.ClickException(f"{email} is not known: `guichet users add` creates it.")
+        people.renew_password_hash(session, person, hash_password(password))
+    click.echo(f"Password set for {email}.")
+
+
 @users.command("disable")
 @click.argument("email")
 def users_disable(email: str):

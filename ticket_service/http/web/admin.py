@@ -53,7 +53,7 @@ def people_list():
     everyone = db.scalars(select(Person).order_by(Person.active.desc(), Person.name, Person.id)).all()
     groups = {p.id: [ctx.policies.groups[g] for g in ctx.policies.groups_of(p.email)] for p in everyone}
     return render_template("admin/people.html", people=everyone, groups=groups, roles=ROLES, role_labels=ROLE_LABELS,
-                           password_min=PASSWORD_MIN)
+                           password_min=PASSWORD_MIN, sites=ctx.policies.organisation.sites)
 
 
 @bp.get("/politiques")
