@@ -329,7 +329,8 @@ def test_every_notification_renders_in_both_languages_text_and_html(app, api, da
               "resolved": ("ticket.resolved", {}), "closed": ("ticket.closed", {}),
               "sla_at_risk": ("sla.at_risk", {"target": "resolution", "due": "2026-12-03T13:00:00+00:00",
                                               "recipients": [users["n1"]]}),
-              "sla_breached": ("sla.lead_notified", {"target": "resolution", "recipients": [users["n2"]]})}
+              "sla_breached": ("sla.lead_notified", {"target": "resolution", "recipients": [users["n2"]]}),
+              "rule_notice": ("rule.notice", {"rule": "vpn-n2", "template": "rule_notice", "recipients": [users["n1"]]})}
     assert set(compose.NOTIFICATIONS) - set(events) == {"approval_requested", "major_incident_opened",
                                                         "major_incident_resolved"}  # test_mail_audience renders these
     with app.app_context():

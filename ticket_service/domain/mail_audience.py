@@ -15,7 +15,8 @@ from ticket_service.store.models import Approval, IncidentFollower, MailOptOut, 
 # Every mail Guichet sends, classed: essential ones cannot be switched off (a question, a decision, a deadline),
 # optional ones can (news the person can also read in the portal or the desk).
 ESSENTIAL = ("acknowledgement", "reply", "waiting", "resolved", "approval_requested", "sla_at_risk", "sla_breached")
-OPTIONAL = ("closed", "major_incident_opened", "major_incident_resolved")
+OPTIONAL = ("closed", "major_incident_opened", "major_incident_resolved",
+            "rule_notice")  # an automation rule's notice: news the desk and the portal show too
 
 
 def may_switch_off(notification: str) -> bool:

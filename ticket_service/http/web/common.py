@@ -28,7 +28,8 @@ FIELD_LABELS = {"status": _l("Statut"), "assignee_id": _l("Assigné"), "level": 
                 "caused_by": _l("Lié au problème"), "duplicate_of": _l("Doublon de"), "related": _l("Lié à"),
                 "published": _l("Publié"), "major": _l("Incident majeur"), "public_title": _l("Titre public"),
                 "public_text": _l("Texte public"), "attachment": _l("Pièce jointe"),
-                "satisfaction_rating": _l("Satisfaction"), "sla": _l("Engagement (SLA)")}
+                "satisfaction_rating": _l("Satisfaction"), "sla": _l("Engagement (SLA)"),
+                "rule": _l("Règle automatique"), "tag": _l("Étiquette"), "notification": _l("Avis envoyé")}
 # What the SLA watch writes in a ticket's history (« resolution: breached », « notify_group_lead: <e-mail> »).
 SLA_HISTORY = {"first_response: breached": _l("délai de première réponse dépassé"),
                "resolution: breached": _l("délai de résolution dépassé"),

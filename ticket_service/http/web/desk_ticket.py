@@ -21,7 +21,7 @@ from ticket_service.http.web.common import back_to, done, env, form_int, form_te
 from ticket_service.http.web.desk import technicians
 from ticket_service.runtime import get_files
 from ticket_service.store.models import (
-    ArticleLink, Attachment, Comment, Person, Ticket, TicketEvent, TicketLink, utcnow,
+    ArticleLink, Attachment, Comment, Person, Ticket, TicketEvent, TicketLink, TicketTag, utcnow,
 )
 
 bp = Blueprint("desk_ticket", __name__, url_prefix="/desk/tickets")
@@ -39,6 +39,7 @@ def show(ticket_id: int):
     links = db.scalars(select(TicketLink).where(or_(TicketLink.source_id == t.id, TicketLink.target_id == t.id))
                        .order_by(TicketLink.id)).all()
     used = db.scalars(select(ArticleLink).where(ArticleLink.ticket_id == t.id).order_by(ArticleLink.id)).all()
+    tags = db.scalars(select(TicketTag).where(TicketTag.ticket_id == t.id).order_by(TicketTag.tag)).all()
     people = people_named(db, t, comments, events)
     similar = [(o, score) for o, score in likely_duplicates(db, t) if can_see(ctx, user, o)] if t.status in OPEN else []
     problems = db.scalars(select(Ticket).where(visible_clause(ctx, user), Ticket.type == "problem",
@@ -53,7 +54,7 @@ def show(ticket_id: int):
         clocks=sla.sla_view(t, utcnow(), ctx.policies, ctx.calendar), similar=similar,
         suggested=suggested, site_url=kb.site_url, **article_picker(suggested, query),
         technicians=technicians(db), problems=problems, policies=ctx.policies, retypable=RETYPABLE,
-        requester=people.get(t.requester_id), requester_details=requester_details(ctx, user))
+        requester=people.get(t.requester_id), requester_details=requester_details(ctx, user), tags=tags)
 
 
 def article_picker(suggested: list[dict], query: str) -> dict:
