@@ -28,10 +28,11 @@ def run_rules(db: Session, ctx: Context, ticket: Ticket, trigger: str) -> list[t
     now = ctx.clock.now()
     db.info[_DEPTH] = db.info.get(_DEPTH, 0) + 1
     try:
-        done = []
+        done, facts = [], rule_effects.facts_of(db, ctx, ticket, now)
         for rule in rules:
-            if matches(rule, rule_effects.facts_of(db, ctx, ticket, now)):
+            if matches(rule, facts):
                 done.append((rule.name, rule_effects.apply(db, ctx, ticket, rule, trigger, now)))
+                facts = rule_effects.facts_of(db, ctx, ticket, now)  # the next rules see this one's changes
         db.flush()
         return done
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Callable
 
 from search.analysis import fold
@@ -71,13 +72,17 @@ class Facts:
     site: str | None = None
     in_business_hours: bool = True
 
+    @cached_property
+    def text(self) -> str:
+        """Return the title and description folded (no accents, lower case), as the words condition reads them."""
+        return fold(f"{self.title}\n{self.description}")
+
 
 def matches(rule: Rule, facts: Facts) -> bool:
     """True when every condition of the rule holds for these facts (a rule without conditions always matches)."""
     for name, accepted in rule.conditions.items():
         if name == "words":
-            text = fold(f"{facts.title}\n{facts.description}")
-            if not any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in accepted):
+            if not any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", facts.text) for w in accepted):
                 return False
         elif name == "business_hours":
             if facts.in_business_hours != accepted:

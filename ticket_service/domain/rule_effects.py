@@ -36,8 +36,8 @@ def apply(db: Session, ctx: Context, ticket: Ticket, rule: Rule, trigger: str, n
     done = []
     for action in rule.actions:
         try:
-            with db.begin_nested():  # a refused step leaves no half-change behind
-                step = _STEPS[action.kind](db, ctx, ticket, action, rule, now)
+            # no savepoint needed: every refusal (update_ticket, escalate) is raised before the step changes anything
+            step = _STEPS[action.kind](db, ctx, ticket, action, rule, now)
         except DomainError:
             step = None
         if step:
@@ -82,7 +82,6 @@ def _tag(db: Session, ctx: Context, ticket: Ticket, action: Action, rule: Rule, 
         return None
     db.add(TicketTag(ticket_id=ticket.id, tag=action.tag, rule=rule.name, created_at=now))
     record(db, ticket, None, "tag", None, action.tag, reason, now=now)
-    db.flush()
     return f"tag:{action.tag}"
 
 
