@@ -120,6 +120,11 @@ def test_the_desk_shows_the_rule_in_the_history_and_the_tags(app, clock, rules, 
     assert 'class="ticket-tag"' in page and ">vpn<" in page
     listing = api("n1").get("/desk?tag=vpn").get_data(as_text=True)
     assert f"/desk/tickets/{ticket_id}" in listing
+    assert api("n1").get("/desk?tag=Not%20A%20Tag").status_code == 400
+    assert api("n1").get(f"/api/v1/tickets/{ticket_id}").get_json()["tags"] == [{"tag": "vpn", "rule": "vpn-n2"}]
+    assert "tags" not in api("employee_a").get(f"/api/v1/tickets/{ticket_id}").get_json()
+    history = api("n1").get(f"/api/v1/tickets/{ticket_id}/history").get_json()
+    assert any(e["reason"] == 'par la règle "vpn-n2"' and e["actor_id"] is None for e in history["items"])
 
 
 @pytest.mark.parametrize("trigger", ["updated", "commented", "escalated", "resolved"])
