@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from ticket_service.domain import tickets, transitions
 from ticket_service.domain.automation import Action, Facts, Rule, history_reason, in_business_hours
 from ticket_service.domain.context import Context
-from ticket_service.domain.errors import DomainError
+from ticket_service.domain.errors import Conflict, DomainError
 from ticket_service.domain.events import RuleNotice, TicketsLinked, emit
 from ticket_service.domain.history import record
-from ticket_service.domain.vocabulary import OPEN, STAFF_ROLES
+from ticket_service.domain.vocabulary import ENDED, OPEN, STAFF_ROLES
 from ticket_service.store.models import Person, Ticket, TicketLink, TicketTag
 
 
@@ -58,6 +58,8 @@ def _set(db: Session, ctx: Context, ticket: Ticket, action: Action, rule: Rule, 
             group = value
         else:
             changes[name] = value
+    if ticket.status in ENDED:
+        raise Conflict("ticket_closed", "Un ticket clos ne se modifie plus.")  # as update_ticket, before any change
     if group is not None and group != ticket.group:
         _to_group(db, ctx, ticket, group, reason, now)
     if changes:
