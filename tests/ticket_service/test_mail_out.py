@@ -333,7 +333,8 @@ def test_every_notification_renders_in_both_languages_text_and_html(app, api, da
               "delay_announced": ("ticket.delay_announced", {"kind": "resolution", "due": "2026-12-10T13:00:00Z",
                                                              "reason": "pièce commandée"}),
               "waiting_reminder": ("ticket.waiting_reminder", {"waiting_since": "2026-12-07T09:00:00Z",
-                                                               "reason": "Capture ?"})}
+                                                               "reason": "Capture ?"}),
+              "rule_notice": ("rule.notice", {"rule": "vpn-n2", "template": "rule_notice", "recipients": [users["n1"]]})}
     assert set(compose.NOTIFICATIONS) - set(events) == {"approval_requested", "major_incident_opened",
                                                         "major_incident_resolved"}  # test_mail_audience renders these
     with app.app_context():

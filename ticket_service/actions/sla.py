@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ticket_service.actions.automation import run_rules
 from ticket_service.actions.unit import commit, rollback
 from ticket_service.domain import sla, sla_watch
 from ticket_service.domain.context import Context
@@ -23,6 +24,9 @@ def watch_sla(db: Session, ctx: Context) -> dict[int, list[str]]:
         # the lock serialises two watchers on one ticket: the second reads the first one's marker rows
         ticket = db.scalar(select(Ticket).where(Ticket.id == ticket_id, Ticket.status.in_(OPEN)).with_for_update())
         steps = sla_watch.watch(db, ctx, ticket, now) if ticket is not None else []
+        for kind in ("at_risk", "breached"):  # reported for the first time just now: the rules listening run once
+            if any(step.endswith(f":{kind}") for step in steps):
+                steps += [f"rule:{name}" for name, _ in run_rules(db, ctx, ticket, f"sla_{kind}")]
         if steps:
             commit(db)
             done[ticket_id] = steps

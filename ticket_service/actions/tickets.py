@@ -8,6 +8,7 @@ from typing import BinaryIO
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ticket_service.actions.automation import run_rules
 from ticket_service.actions.unit import commit, locked_ticket, rollback
 from ticket_service.domain import tickets
 from ticket_service.domain.access import load_ticket
@@ -42,6 +43,7 @@ def create_ticket(db: Session, ctx: Context, actor: Person, data: dict, *, key: 
         if requester is None or not requester.active:
             raise invalid("Demandeur inconnu.", {"requester_id": "personne inconnue ou désactivée"})
     ticket = tickets.create_ticket(db, ctx, requester, data, now=ctx.clock.now(), channel=channel)
+    run_rules(db, ctx, ticket, "created")
     try:
         if key is not None:
             idempotency.remember(db, actor.id, key, "tickets", digest, ticket.id)
@@ -59,6 +61,7 @@ def update_ticket(db: Session, ctx: Context, actor: Person, ticket_id: int, chan
     """Change a ticket's fields (staff); the priority and SLA follow."""
     ticket = locked_ticket(db, ctx, actor, ticket_id)
     tickets.update_ticket(db, ctx, ticket, actor, changes, now=ctx.clock.now())
+    run_rules(db, ctx, ticket, "updated")
     commit(db)
     return ticket
 
@@ -78,6 +81,7 @@ def comment(db: Session, ctx: Context, actor: Person, ticket_id: int, body: str,
         if upload is not None:
             stored = _attach(db, ctx, files, ticket, actor, upload, internal)
         created = tickets.add_comment(db, ctx, ticket, actor, body, internal=internal, now=ctx.clock.now())
+        run_rules(db, ctx, ticket, "commented")
         if key is not None:
             idempotency.remember(db, actor.id, key, "comments", digest, created.id)
         commit(db)
@@ -141,8 +145,10 @@ def link_many_to_problem(db: Session, ctx: Context, actor: Person, ticket_ids: l
 def assign_many(db: Session, ctx: Context, actor: Person, ticket_ids: list[int],
                 assignee_id: int | None) -> tuple[list[int], list[tuple[int, str]]]:
     """Assign several tickets, each on its own (a refusal leaves the others assigned)."""
-    return _each(db, ctx, actor, ticket_ids, lambda t: tickets.update_ticket(db, ctx, t, actor, {"assignee_id": assignee_id},
-                                                                              now=ctx.clock.now()))
+    def assign(ticket: Ticket) -> None:
+        tickets.update_ticket(db, ctx, ticket, actor, {"assignee_id": assignee_id}, now=ctx.clock.now())
+        run_rules(db, ctx, ticket, "updated")
+    return _each(db, ctx, actor, ticket_ids, assign)
 
 
 def _each(db: Session, ctx: Context, actor: Person, ticket_ids: list[int], apply) -> tuple[list[int], list[tuple[int, str]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from ticket_service.actions.automation import run_rules
 from ticket_service.actions.unit import commit, locked_ticket
 from ticket_service.domain import approvals, tickets, transitions
 from ticket_service.domain.context import Context
@@ -18,6 +19,8 @@ def move(db: Session, ctx: Context, actor: Person, ticket_id: int, to: str, *, r
     if question:
         tickets.add_comment(db, ctx, ticket, actor, question, now=now)
     transitions.transition(db, ctx, ticket, actor, to, reason=reason, now=now, **resolution)
+    if to == "resolved":
+        run_rules(db, ctx, ticket, "resolved")
     commit(db)
     return ticket
 
@@ -57,6 +60,7 @@ def escalate(db: Session, ctx: Context, actor: Person, ticket_id: int, reason: s
     """Send a ticket to the next level with a reason."""
     ticket = locked_ticket(db, ctx, actor, ticket_id)
     transitions.escalate(db, ctx, ticket, actor, reason, now=ctx.clock.now())
+    run_rules(db, ctx, ticket, "escalated")
     commit(db)
     return ticket
 

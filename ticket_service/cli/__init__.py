@@ -8,9 +8,11 @@ from flask import Flask
 from ticket_service.cli import database, demo, doctor, events, importing, jobs, kb, learning, report, serve, tickets
 from ticket_service.cli import init, people, users
 from ticket_service.cli import webhooks as webhooks_cli
+from ticket_service.cli import policies as policies_cli
 
 GROUPS = (kb.kb, database.db, demo.demo, users.users, tickets.tickets, learning.learning, report.report,
-          events.events, jobs.jobs, importing.import_, webhooks_cli.webhooks, people.people)
+          events.events, jobs.jobs, importing.import_, webhooks_cli.webhooks, people.people,
+          policies_cli.policies)
 
 
 @click.group()

@@ -176,10 +176,19 @@ class WaitingReminded(DomainEvent):
     reason: str | None = None  # the question the requester was asked
 
 
+@dataclass(frozen=True)
+class RuleNotice(DomainEvent):
+    name: ClassVar[str] = "rule.notice"  # an automation rule's notify action
+    rule: str = ""
+    template: str = "rule_notice"
+    recipients: tuple[int, ...] = ()  # the people the rule names: the requester, the assignee, a group, a person
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {cls.name: cls for cls in (
     TicketCreated, TicketUpdated, TicketTransitioned, TicketResolved, TicketReopened, TicketClosed, CommentAdded,
     AttachmentAdded, TicketEscalated, ApprovalDecided, TicketsLinked, TicketMerged, ArticleLinked, SatisfactionRated,
-    IncidentPublished, IncidentJoined, SlaAtRisk, SlaBreached, SlaLeadNotified, DelayAnnounced, WaitingReminded)}
+    IncidentPublished, IncidentJoined, SlaAtRisk, SlaBreached, SlaLeadNotified, DelayAnnounced, WaitingReminded,
+    RuleNotice)}
 
 
 def field_names(cls: type[DomainEvent]) -> list[str]:

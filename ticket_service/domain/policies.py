@@ -13,6 +13,7 @@ from pathlib import Path
 
 from search import ConfigError, HelpdeskConfig, Organisation, load_helpdesk_config, valid_timezone
 
+from ticket_service.domain.automation import Rule, read_rules
 from ticket_service.domain.vocabulary import LEVELS, PRIORITIES, REQUEST_TYPES
 from ticket_service.domain.webhooks import WebhookConfig, read_webhooks
 
@@ -131,6 +132,7 @@ class Policies:
     webhooks: WebhookConfig = field(default_factory=WebhookConfig)  # webhooks: endpoints and allow-list
     retention_months: int | None = None  # retention.closed_tickets_months: anonymise closed tickets past it (RGPD)
     waiting_reminder_hours: float = 19.0  # waiting.reminder_after: business hours on hold before one reminder mail
+    automation: tuple[Rule, ...] = ()  # automation: the rules, in file order (domain.automation)
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -243,6 +245,8 @@ class _Validator:
             webhooks=read_webhooks(self.data.get("webhooks"), self.fail, os.environ),
             retention_months=self._retention(),
             waiting_reminder_hours=self._waiting_reminder(),
+            automation=read_rules(self.data.get("automation"), self.fail, categories=self.config.kb.categories,
+                                  impact=impact, urgency=urgency, groups=groups),
         )
 
     def _retention(self) -> int | None:

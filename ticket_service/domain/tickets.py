@@ -120,9 +120,12 @@ def attachment_added(db: Session, ticket: Ticket, person: Person, attachment: At
     emit(db, AttachmentAdded(ticket.id, person.id, now, attachment_id=attachment.id, internal=attachment.internal))
 
 
-def update_ticket(db: Session, ctx: Context, ticket: Ticket, actor: Person, changes: dict,
-                  now: datetime | None = None) -> Ticket:
-    """Change text, category, impact, urgency, assignee, group (same level) or type; the priority and SLA follow."""
+def update_ticket(db: Session, ctx: Context, ticket: Ticket, actor: Person | None, changes: dict,
+                  now: datetime | None = None, reason: str | None = None) -> Ticket:
+    """Change text, category, impact, urgency, assignee, group (same level) or type; the priority and SLA follow.
+
+    ``actor`` None is the system (an automation rule, whose ``reason`` the history keeps).
+    """
     now = now or utcnow()
     if ticket.status in ENDED:
         raise Conflict("ticket_closed", "Un ticket clos ne se modifie plus.")
@@ -148,18 +151,18 @@ def update_ticket(db: Session, ctx: Context, ticket: Ticket, actor: Person, chan
         old = getattr(ticket, name)
         if old != value:
             setattr(ticket, name, value)
-            record(db, ticket, actor, name, old, value, now=now)
+            record(db, ticket, actor, name, old, value, reason, now=now)
             changed.append(name)
     new_priority = policies.priority(ticket.impact, ticket.urgency)
     if new_priority != ticket.priority:
-        record(db, ticket, actor, "priority", ticket.priority, new_priority, now=now)
+        record(db, ticket, actor, "priority", ticket.priority, new_priority, reason, now=now)
         ticket.priority = new_priority
         changed.append("priority")
         if ticket.waiting_since is None:
             sla.compute_dues(ticket, policies, ctx.calendar)
     ticket.updated_at = now
     if changed:
-        emit(db, TicketUpdated(ticket.id, actor.id, now, changed=tuple(changed)))
+        emit(db, TicketUpdated(ticket.id, actor.id if actor else None, now, changed=tuple(changed)))
     return ticket
 
 

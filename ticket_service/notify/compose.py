@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from babel.dates import format_datetime
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
@@ -20,6 +20,7 @@ from ticket_service.domain import delays, mail_audience, sla
 from ticket_service.domain.calendar import BusinessCalendar
 from ticket_service.domain.following import is_merged
 from ticket_service.domain.policies import Policies
+from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.notify import links
 from ticket_service.notify.smtp import SmtpConfig
 from ticket_service.notify.tokens import reply_address
@@ -28,11 +29,12 @@ from ticket_service.store.models import Comment, OutboxEvent, Person, Ticket
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 NOTIFICATIONS = ("acknowledgement", "reply", "waiting", "resolved", "closed", "sla_at_risk", "sla_breached",
                  "approval_requested", "major_incident_opened", "major_incident_resolved", "delay_announced",
-                 "waiting_reminder")
+                 "waiting_reminder", "rule_notice")
 EVENT_NAMES = ("ticket.created", "ticket.commented", "ticket.transitioned", "ticket.resolved", "ticket.closed",
                "sla.at_risk", "sla.breached", "sla.lead_notified", "incident.published",
-               "ticket.delay_announced", "ticket.waiting_reminder")  # the events that may mail
+               "ticket.delay_announced", "ticket.waiting_reminder", "rule.notice")  # the events that may mail
 TO_STAFF = ("sla_at_risk", "sla_breached")  # sent to the event's recipients (the desk), not to the requester
+TO_RECIPIENTS = (*TO_STAFF, "rule_notice")  # sent to the people the event names
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def _main_mails(db: Session, setting: Setting, event_id: int, name: str, ticket_
     ticket = db.get(Ticket, ticket_id) if notification and ticket_id is not None else None
     if ticket is None:
         return []
-    ids = (payload.get("recipients") or ()) if notification in TO_STAFF else (ticket.requester_id,)
+    ids = (payload.get("recipients") or ()) if notification in TO_RECIPIENTS else (ticket.requester_id,)
     people = [p for p in (db.get(Person, int(i)) for i in ids) if p is not None and p.active]
     comment = db.get(Comment, payload.get("comment_id")) if notification == "reply" else None
     if notification == "reply" and (comment is None or comment.internal):
@@ -124,10 +126,29 @@ def _main_mails(db: Session, setting: Setting, event_id: int, name: str, ticket_
     extra = {"comment": comment, "author": author, "articles": suggested, "reason": payload.get("reason"),
              "target": payload.get("target"), "due": _when(due, setting), "kind": payload.get("kind"),
              "since": _when(since, setting),
-             "closes_on": _closes_on(ticket, setting) if notification == "resolved" else None}
+             "closes_on": _closes_on(ticket, setting) if notification == "resolved" else None,
+             "rule": payload.get("rule")}
     env = env or environment(setting.instance_path)
+    template = _rule_template(env, setting, payload) if notification == "rule_notice" else None
     return [_render(env, setting, notification, event_id, ticket, person,
-                    {**extra, **_links(setting, notification, ticket, person, at)}) for person in people]
+                    {**extra, **_links(setting, notification, ticket, person, at), **(_rule_link(setting, ticket, person)
+                                                                          if notification == "rule_notice" else {})}, template=template) for person in people]
+
+
+def _rule_template(env: Environment, setting: Setting, payload: dict) -> str:
+    """Return the templates a rule's notice uses: its own rule_<name> when present (instance first), else rule_notice."""
+    name = payload.get("template") or "rule_notice"
+    try:
+        env.get_template(f"{setting.language}/{name}.txt")
+    except TemplateNotFound:  # validated at start-up by its form only: a missing set falls back, the mail still goes
+        return "rule_notice"
+    return name
+
+
+def _rule_link(setting: Setting, ticket: Ticket, person: Person) -> dict:
+    """A rule's notice links technicians to the desk and everyone else to their portal."""
+    page = "desk/tickets" if person.role in STAFF_ROLES else "mes-demandes"
+    return {"link": f"{setting.public_url.rstrip('/')}/{page}/{ticket.id}"}
 
 
 def _closes_on(ticket: Ticket, setting: Setting) -> str | None:
@@ -158,11 +179,12 @@ def _notification(name: str, payload: dict) -> str | None:
         return "waiting" if payload.get("new") == "waiting" else None
     return {"ticket.resolved": "resolved", "ticket.closed": "closed", "sla.at_risk": "sla_at_risk",
             "sla.breached": "sla_breached", "sla.lead_notified": "sla_breached",
-            "ticket.delay_announced": "delay_announced", "ticket.waiting_reminder": "waiting_reminder"}.get(name)
+            "ticket.delay_announced": "delay_announced", "ticket.waiting_reminder": "waiting_reminder",
+            "rule.notice": "rule_notice"}.get(name)
 
 
 def _render(env: Environment, setting: Setting, notification: str, event_id: int, ticket: Ticket, person: Person,
-            extra: dict) -> Mail:
+            extra: dict, template: str | None = None) -> Mail:
     lang, domain = setting.language, setting.smtp.domain
     page = "desk/tickets" if notification in TO_STAFF else "mes-demandes"
     link = f"{setting.public_url.rstrip('/')}/{page}/{ticket.id}"
@@ -170,10 +192,11 @@ def _render(env: Environment, setting: Setting, notification: str, event_id: int
     values = {"ticket": ticket, "person": person, "link": link, "lang": lang, "expected": dates,
               "first_response_due": dates["first_response"]["due"], "resolution_due": dates["resolution"]["due"],
               **extra}
-    subject = " ".join(env.get_template(f"{lang}/{notification}.subject.txt").render(values).split())
+    template = template or notification
+    subject = " ".join(env.get_template(f"{lang}/{template}.subject.txt").render(values).split())
     return Mail(notification, person.name, person.email, subject,
-                env.get_template(f"{lang}/{notification}.txt").render(values),
-                env.get_template(f"{lang}/{notification}.html").render(values),
+                env.get_template(f"{lang}/{template}.txt").render(values),
+                env.get_template(f"{lang}/{template}.html").render(values),
                 f"<guichet.{event_id}.{notification}.{person.id}@{domain}>", f"<guichet.ticket.{ticket.id}@{domain}>",
                 reply_address(setting.secret_key, parseaddr(setting.smtp.sender)[1], ticket.id))
 

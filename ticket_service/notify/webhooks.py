@@ -27,7 +27,7 @@ LABELS = {
     "ticket.linked": "Demandes liées", "ticket.merged": "Demandes fusionnées", "ticket.article_linked": "Fiche liée",
     "ticket.rated": "Satisfaction notée", "incident.published": "Incident majeur publié",
     "incident.joined": "Incident majeur rejoint", "sla.at_risk": "SLA menacé", "sla.breached": "SLA dépassé",
-    "sla.lead_notified": "Responsable prévenu (SLA)",
+    "sla.lead_notified": "Responsable prévenu (SLA)", "rule.notice": "Avis d'une règle d'automatisation",
 }
 
 

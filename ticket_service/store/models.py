@@ -474,3 +474,16 @@ class WaitingReminder(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
     waiting_since: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- Automation rules -------------------------------------------------------------------------------------------
+
+
+class TicketTag(Base):
+    """A tag on a ticket, once each: set by an automation rule (its name kept) or by a person (rule NULL)."""
+
+    __tablename__ = "ticket_tags"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)  # the desk list filters on it
+    rule: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

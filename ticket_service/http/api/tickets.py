@@ -17,7 +17,7 @@ from ticket_service.http.serializers import event_json, ticket_json
 from ticket_service.http.ticket_fields import UPDATE_FIELDS, create_fields, policy_choices
 from ticket_service.http.validation import Field, read_json, read_query, validate
 from ticket_service.runtime import get_database
-from ticket_service.store.models import Ticket, TicketEvent, utcnow
+from ticket_service.store.models import Ticket, TicketEvent, TicketTag, utcnow
 
 SORTS = {
     "created_at": Ticket.created_at, "updated_at": Ticket.updated_at, "resolution_due": Ticket.resolution_due,
@@ -80,7 +80,12 @@ def tickets_create():
 @doc("Return one ticket (404 when it does not exist or is not yours).")
 def ticket_show(ticket_id: int):
     db, ctx, user = env()
-    return jsonify(ticket_json(db, ctx, user, load_ticket(db, ctx, user, ticket_id)))
+    ticket = load_ticket(db, ctx, user, ticket_id)
+    body = ticket_json(db, ctx, user, ticket)
+    if is_staff(user):  # the tags the automation rules set (desk only; lists leave them out: one query per ticket)
+        body["tags"] = [{"tag": t.tag, "rule": t.rule} for t in db.scalars(
+            select(TicketTag).where(TicketTag.ticket_id == ticket.id).order_by(TicketTag.tag))]
+    return jsonify(body)
 
 
 @bp.patch("/tickets/<int:ticket_id>")

@@ -30,7 +30,8 @@ FIELD_LABELS = {"status": _l("Statut"), "assignee_id": _l("Assigné"), "level": 
                 "public_text": _l("Texte public"), "attachment": _l("Pièce jointe"),
                 "satisfaction_rating": _l("Satisfaction"), "sla": _l("Engagement (SLA)"),
                 "delay_first_response": _l("Délai annoncé : première réponse"),
-                "delay_resolution": _l("Délai annoncé : résolution")}
+                "delay_resolution": _l("Délai annoncé : résolution"),
+                "rule": _l("Règle automatique"), "tag": _l("Étiquette"), "notification": _l("Avis envoyé")}
 # What the SLA watch writes in a ticket's history (« resolution: breached », « notify_group_lead: <e-mail> »).
 SLA_HISTORY = {"first_response: breached": _l("délai de première réponse dépassé"),
                "resolution: breached": _l("délai de résolution dépassé"),

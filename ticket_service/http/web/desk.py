@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -17,7 +19,7 @@ from ticket_service.domain.vocabulary import DONE, LEVELS, OPEN, PRIORITIES, REQ
 from ticket_service.http.api.tickets import SORTS
 from ticket_service.http.validation import is_valid_text, parse_id
 from ticket_service.http.web.common import back_to, done, env, form_int, staff_only
-from ticket_service.store.models import Person, Ticket
+from ticket_service.store.models import Person, Ticket, TicketTag
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
@@ -26,6 +28,7 @@ FILTERS = {"level": LEVELS, "priority": PRIORITIES,
            "type": REQUEST_TYPES, "status": STATUSES}
 PAGE_SIZE = 100
 SEARCH_MAX_WORDS = 6
+TAG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")  # domain.automation's tag form
 IDS_MAX = 500  # ?ids=: the tickets behind a /pilotage figure
 
 
@@ -83,6 +86,9 @@ def queue():
         abort(400)  # the API's text rule: a NUL or a lone surrogate can never be a query parameter
     if name not in QUEUES or sort.lstrip("-") not in SORTS or any(v not in FILTERS[k] for k, v in filters.items()):
         abort(400)
+    tag = args.get("tag", "")  # a rule's tag (« vpn »), linked from a ticket's page
+    if tag and not TAG.match(tag):
+        abort(400)
     ids = args.get("ids", "")  # a dashboard figure's tickets: « 12,15,40 »
     wanted = [parse_id(i) for i in ids.split(",")] if ids else []
     if None in wanted or len(wanted) > IDS_MAX:
@@ -99,6 +105,8 @@ def queue():
         stmt = stmt.where(*search_clauses(search))
     if wanted:
         stmt = stmt.where(Ticket.id.in_(wanted))
+    if tag:
+        stmt = stmt.where(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == tag)))
     column = SORTS[sort.lstrip("-")]
     # Tickets without a due date (paused, resolved) go last whatever the direction.
     stmt = stmt.order_by(column.is_(None), column.desc() if sort.startswith("-") else column.asc(), Ticket.id.desc())
@@ -115,7 +123,7 @@ def queue():
                           .order_by(Ticket.id.desc())).all()
     return render_template("desk/queue.html", tickets=tickets, total=total, page=page, pages=pages,
                            first=(page - 1) * PAGE_SIZE + 1 if tickets else 0, last=(page - 1) * PAGE_SIZE + len(tickets),
-                           counts=counts, queue=name, sort=sort, search=search, ids=ids,
+                           counts=counts, queue=name, sort=sort, search=search, ids=ids, tag=tag,
                            filters=filters, FILTERS=FILTERS, QUEUES=QUEUES, sorts=sorted(SORTS), people=people,
                            clocks=clocks, technicians=technicians(db), problems=problems)
 
@@ -145,7 +153,7 @@ def bulk():
 
 def queue_url(**changes) -> str:
     """Return the queue URL with some parameters changed (used by the filter links)."""
-    params = {k: v for k, v in request.args.items() if k in ("queue", "sort", "q", "ids", *FILTERS)}
+    params = {k: v for k, v in request.args.items() if k in ("queue", "sort", "q", "ids", "tag", *FILTERS)}
     params.update({k: v for k, v in changes.items()})  # a changed filter starts again at page 1 (no "page" kept)
     return url_for("desk.queue", **{k: v for k, v in params.items() if v})
 

@@ -22,7 +22,7 @@ from ticket_service.http.web.common import back_to, done, env, form_int, form_te
 from ticket_service.http.web.desk import technicians
 from ticket_service.runtime import get_files
 from ticket_service.store.models import (
-    ArticleLink, Attachment, Comment, Person, Ticket, TicketEvent, TicketLink, utcnow,
+    ArticleLink, Attachment, Comment, Person, Ticket, TicketEvent, TicketLink, TicketTag, utcnow,
 )
 
 bp = Blueprint("desk_ticket", __name__, url_prefix="/desk/tickets")
@@ -40,6 +40,7 @@ def show(ticket_id: int):
     links = db.scalars(select(TicketLink).where(or_(TicketLink.source_id == t.id, TicketLink.target_id == t.id))
                        .order_by(TicketLink.id)).all()
     used = db.scalars(select(ArticleLink).where(ArticleLink.ticket_id == t.id).order_by(ArticleLink.id)).all()
+    tags = db.scalars(select(TicketTag).where(TicketTag.ticket_id == t.id).order_by(TicketTag.tag)).all()
     people = people_named(db, t, comments, events)
     people.update(delay_authors(db, t, people))
     similar = [(o, score) for o, score in likely_duplicates(db, t) if can_see(ctx, user, o)] if t.status in OPEN else []
@@ -56,7 +57,7 @@ def show(ticket_id: int):
         suggested=suggested, site_url=kb.site_url, **article_picker(suggested, query),
         technicians=technicians(db), problems=problems, policies=ctx.policies, retypable=RETYPABLE,
         requester=people.get(t.requester_id), requester_details=requester_details(ctx, user),
-        delays=delays.announcements(db, t.id), delay_state=delays.state)
+        delays=delays.announcements(db, t.id), delay_state=delays.state, tags=tags)
 
 
 def article_picker(suggested: list[dict], query: str) -> dict:
