@@ -72,7 +72,8 @@ SETTINGS += (
     ("JOBS_IN_SERVE", True, "Run the job loop in a thread of `guichet serve`; set false when a separate "
      "`guichet worker` runs (both may run: each job still runs once)."),
     ("JOB_INTERVALS", {"tickets.auto_close": 600, "events.purge": 86400, "learning.publish": 3600,
-                       "outbox.deliver": 10, "jobs.prune": 86400, "sla.watch": 300, "webhooks.deliver": 10},
+                       "outbox.deliver": 10, "jobs.prune": 86400, "sla.watch": 300, "webhooks.deliver": 10,
+                       "directory.sync": 0},
      "Built-in seconds between runs of each periodic job; helpdesk.yml's `jobs.every` overrides them, and this "
      "setting (a partial mapping) overrides both, for an operator or a test. 0 turns a job off; every worker must "
      "see the same values."),
@@ -124,6 +125,14 @@ SETTINGS += (
     ("WEBHOOK_BATCH", 100, "Most webhook deliveries tried per run of webhooks.deliver."),
     ("WEBHOOK_EVENT_MAX_AGE_HOURS", 24, "Events older than this when the outbox hands them over are owed to no "
      "webhook (the first start after an upgrade does not replay the whole history to a new endpoint)."),
+)
+DEFAULTS = {name: default for name, default, _ in SETTINGS}
+
+
+# company directory (helpdesk.yml `directory:`; docs/annuaire.md)
+SETTINGS += (
+    ("PASSWORD_SIGN_IN", "local", "Which password a sign-in checks: local (Guichet's own), ldap (a bind to the "
+     "directory as the person; Guichet stores no password) or both (local when the account has one, else ldap)."),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from search import ConfigError, HelpdeskConfig, Organisation, load_helpdesk_config, valid_timezone
 
+from ticket_service.domain.directory import MANAGER, DirectoryConfig, read_directory
 from ticket_service.domain.vocabulary import LEVELS, PRIORITIES, REQUEST_TYPES
 from ticket_service.domain.webhooks import WebhookConfig, read_webhooks
 
@@ -129,6 +130,7 @@ class Policies:
     # sla.on_breach: priority → what the SLA watch does on a breach, e.g. (("notify_group_lead", None), ("reassign", "g"))
     on_breach: dict[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
     webhooks: WebhookConfig = field(default_factory=WebhookConfig)  # webhooks: endpoints and allow-list
+    directory: DirectoryConfig | None = None  # directory: the LDAP / Active Directory people are synced from
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -239,6 +241,7 @@ class _Validator:
             organisation=self.config.organisation, form_labels=self._form_labels(request_types, urgency, impact),
             job_intervals=self._job_intervals(), on_breach=self._on_breach(groups), source=self.source,
             webhooks=read_webhooks(self.data.get("webhooks"), self.fail, os.environ),
+            directory=read_directory(self.data.get("directory"), self.fail, os.environ),
         )
 
     def _job_intervals(self) -> dict[str, int]:
@@ -276,10 +279,15 @@ class _Validator:
             sections[name] = dict(labels)
         return FormLabels(**sections)
 
-    def _people(self, key: str, value, fix: str) -> tuple[str, ...]:
+    def _people(self, key: str, value, fix: str, allow_manager: bool = False) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
             self.fail(key, "must be a non-empty list of e-mail addresses", fix)
         for email in value:
+            if allow_manager and email == MANAGER:  # « le responsable du demandeur », known from the directory
+                if self.data.get("directory") is None:
+                    self.fail(key, "names `manager` but no directory is configured",
+                              "add a `directory:` section (docs/annuaire.md): managers come from it.")
+                continue
             if not isinstance(email, str) or "@" not in email:
                 self.fail(key, f"contains {email!r}, not an e-mail address", fix)
         return tuple(e.lower() for e in value)
@@ -372,7 +380,7 @@ class _Validator:
                 self.fail(f"{key}.type", f"is {kind!r}", "set service_request or access_request.")
             approvers, quorum = (), 0
             if kind == "access_request":
-                approvers = self._people(f"{key}.approvers", spec.get("approvers"), fix)
+                approvers = self._people(f"{key}.approvers", spec.get("approvers"), fix, allow_manager=True)
                 quorum = spec.get("quorum", 1)
                 if not isinstance(quorum, int) or isinstance(quorum, bool) or not 1 <= quorum <= len(approvers):
                     self.fail(f"{key}.quorum", f"is {quorum!r}",

@@ -1,0 +1,206 @@
+"""Company directory against a real slapd: sync (created, updated, manager), dry run, safety brake, disabled accounts
+(sign-in, tokens, sessions, flagged requests), sign-in with the directory password, manager approvals, injection."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import delete, select
+
+from ldap_peer import ADMIN_PASSWORD, SUFFIX, USER_PASSWORD, person, start_slapd
+from ticket_service import create_app
+from ticket_service.cli import main as guichet
+from ticket_service.domain.clock import Clock
+from ticket_service.jobs import run_now
+from ticket_service.jobs.directory_sync import run_sync
+from ticket_service.settings import DEFAULTS
+from ticket_service.store.models import ApiToken, DirectoryEntry, DirectoryRun, Person, Ticket
+from tshelpers import PASSWORD, ROOT, Api, Browser, app_config
+
+ENV = "GUICHET_TEST_LDAP_PASSWORD"
+PEOPLE = f"ou=people,{SUFFIX}"
+NO_SCHEDULES = {name: 0 for name in DEFAULTS["JOB_INTERVALS"]}
+MANAGER_ITEM = """  acces-manager:
+    label: Accès validé par le responsable
+    description: Un accès que seul le responsable du demandeur valide.
+    category: comptes-acces
+    type: access_request
+    approvers: [manager]
+    quorum: 1
+"""
+
+
+def dn(uid: str) -> str:
+    return f"uid={uid},{PEOPLE}"
+
+
+@pytest.fixture(scope="module")
+def slapd(tmp_path_factory):
+    server = start_slapd(tmp_path_factory.mktemp("slapd"))
+    yield server
+    server.stop()
+
+
+def helpdesk_with_directory(folder, url: str, extra: str = "") -> str:
+    text = (ROOT / "helpdesk.yml").read_text(encoding="utf-8").replace("catalogue:\n", "catalogue:\n" + MANAGER_ITEM, 1)
+    path = folder / "helpdesk.yml"
+    path.write_text(text + f"""
+directory:
+  url: {url}
+  tls: none  # the loopback test directory only
+  bind_dn: cn=admin,{SUFFIX}
+  password_env: {ENV}
+  base_dn: {PEOPLE}
+  filter: (objectClass=inetOrgPerson)
+  attributes: {{site: l}}
+  max_disable_ratio: 0.2
+{extra}""", encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def helpdesk(slapd, tmp_path_factory):
+    return helpdesk_with_directory(tmp_path_factory.mktemp("directory-conf"), slapd.url)
+
+
+@pytest.fixture(scope="module")
+def app(db_url, tmp_path_factory, helpdesk):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENV, ADMIN_PASSWORD)
+        application = create_app(app_config(db_url, tmp_path_factory.mktemp("directory-app"), HELPDESK_CONFIG=helpdesk,
+                                            JOB_INTERVALS=NO_SCHEDULES, PASSWORD_SIGN_IN="both",
+                                            LOGIN_MAX_FAILURES=4, COOKIE_SECURE=False))
+        yield application
+    application.extensions["guichet_db"].dispose()
+
+
+@pytest.fixture(autouse=True)
+def empty_directory(app, slapd, monkeypatch):
+    """Each test starts with an empty ou=people and no synced account (its people use their own uids)."""
+    monkeypatch.setenv(ENV, ADMIN_PASSWORD)
+    slapd.delete_subtree(PEOPLE)
+    slapd.add(f"dn: {PEOPLE}\nobjectClass: organizationalUnit\nou: people\n")
+    with app.extensions["guichet_db"].write() as db:
+        db.execute(delete(DirectoryEntry))
+        db.execute(delete(DirectoryRun))
+
+
+def sync(app, **kw):
+    return run_sync(app, app.extensions["guichet_db"], Clock(), **kw)
+
+
+def people(app, *emails: str) -> dict[str, Person]:
+    with app.extensions["guichet_db"].reader() as db:
+        return {p.email: p for p in db.scalars(select(Person).where(Person.email.in_(emails)))}
+
+
+def entry_of(app, email: str) -> DirectoryEntry | None:
+    with app.extensions["guichet_db"].reader() as db:
+        return db.scalar(select(DirectoryEntry).join(Person, Person.id == DirectoryEntry.person_id)
+                         .where(Person.email == email))
+
+
+def cli(app, db_url, helpdesk, *args):
+    env = {"GUICHET_DATABASE_URL": db_url, "GUICHET_HELPDESK_CONFIG": helpdesk, "GUICHET_SECRET_KEY": "x",
+           "GUICHET_SITE_DIR": app.config["SITE_DIR"], "GUICHET_ATTACHMENTS_DIR": app.config["ATTACHMENTS_DIR"],
+           ENV: ADMIN_PASSWORD}
+    return CliRunner().invoke(guichet, list(args), env=env, catch_exceptions=False)
+
+
+def test_sync_creates_then_updates_people_with_department_site_and_manager(app, slapd):
+    slapd.add(person("cr-boss", "Hélène Garnier", department="Direction", site="Lyon") + "\n"
+              + person("cr-emp", "Paul Morel", department="Comptabilité", site="Grenoble", manager="cr-boss"))
+    first = sync(app)
+    assert sorted(c.email for c in first.of("created")) == ["cr-boss@ferrand.test", "cr-emp@ferrand.test"]
+    found = people(app, "cr-boss@ferrand.test", "cr-emp@ferrand.test")
+    emp, boss = found["cr-emp@ferrand.test"], found["cr-boss@ferrand.test"]
+    assert (emp.name, emp.department, emp.site, emp.role, emp.password_hash) == (
+        "Paul Morel", "Comptabilité", "Grenoble", "employee", None)
+    assert entry_of(app, emp.email).manager_id == boss.id and entry_of(app, boss.email).manager_id is None
+    assert sync(app).changes == []  # a second run finds nothing to do
+    slapd.modify(f"dn: {dn('cr-emp')}\nchangetype: modify\nreplace: department\ndepartment: Paie\n-\n"
+                 f"replace: l\nl: Lyon\n-\ndelete: manager\n")
+    second = sync(app)
+    assert [(c.kind, c.email) for c in second.changes] == [("updated", "cr-emp@ferrand.test")]
+    assert second.changes[0].fields == {"department": ("Comptabilité", "Paie"), "site": ("Grenoble", "Lyon"),
+                                        "manager": (dn("cr-boss"), None)}
+    emp = people(app, emp.email)[emp.email]
+    assert (emp.department, emp.site, entry_of(app, emp.email).manager_id) == ("Paie", "Lyon", None)
+
+
+def test_dry_run_prints_the_changes_and_writes_nothing(app, slapd, db_url, helpdesk):
+    slapd.add(person("dr-one", "Inès Faure", department="RH"))
+    result = cli(app, db_url, helpdesk, "directory", "sync", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "1 would be created" in result.output and "dr-one@ferrand.test" in result.output
+    assert "Dry run, nothing written" in result.output
+    assert people(app, "dr-one@ferrand.test") == {}
+    with app.extensions["guichet_db"].reader() as db:
+        assert db.scalars(select(DirectoryRun)).all() == []
+    applied = cli(app, db_url, helpdesk, "directory", "sync")
+    assert applied.exit_code == 0 and "1 were created" in applied.output
+    assert people(app, "dr-one@ferrand.test")["dr-one@ferrand.test"].department == "RH"
+
+
+def test_the_safety_brake_stops_a_run_that_would_disable_too_many(app, slapd, db_url, helpdesk):
+    slapd.add("\n".join(person(f"br-{i}", f"Agent {i}") for i in range(10)))
+    assert len(sync(app).of("created")) == 10
+    slapd.delete_subtree(dn("br-0"))
+    slapd.delete_subtree(dn("br-1"))
+    slapd.modify(f"dn: {dn('br-2')}\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 514\n")
+    result = cli(app, db_url, helpdesk, "directory", "sync")  # 3 of 10 > max_disable_ratio 0.2
+    assert result.exit_code == 2, result.output
+    assert "STOPPED by the safety brake" in result.output and "3 would be disabled" in result.output
+    assert all(p.active for p in people(app, *[f"br-{i}@ferrand.test" for i in range(10)]).values())
+    with pytest.raises(RuntimeError, match="safety brake"):  # the job fails loudly too, writing nothing
+        run_now(app, "directory.sync")
+    assert all(p.active for p in people(app, *[f"br-{i}@ferrand.test" for i in range(10)]).values())
+    slapd.add(person("br-0", "Agent 0"))  # back under the ratio: 2 of 10 go
+    assert len(sync(app).of("disabled")) == 2
+    found = people(app, "br-1@ferrand.test", "br-2@ferrand.test", "br-0@ferrand.test")
+    assert [found[f"br-{i}@ferrand.test"].active for i in range(3)] == [True, False, False]
+
+
+def test_sign_in_with_the_directory_password(app, slapd):
+    slapd.add(person("bi-one", "Léa Roux"))
+    sync(app)
+    client = Api(app)
+    good = client.post("/api/v1/session", json={"email": "bi-one@ferrand.test", "password": USER_PASSWORD})
+    assert good.status_code == 200, good.get_json()
+    assert good.get_json()["user"]["email"] == "bi-one@ferrand.test"
+    assert people(app, "bi-one@ferrand.test")["bi-one@ferrand.test"].password_hash is None  # nothing stored
+    for password in ("mauvais", ""):
+        bad = Api(app).post("/api/v1/session", json={"email": "bi-one@ferrand.test", "password": password})
+        assert bad.status_code in (401, 422) and bad.get_json()["error"]["code"] != "too_many_attempts"
+    # An empty password would make an unauthenticated bind that « succeeds » (RFC 4513 §5.1.2): refused before it.
+    from ticket_service.channels.directory import password_binds
+
+    config = app.extensions["guichet_context"].policies.directory
+    assert password_binds(config, dn("bi-one"), USER_PASSWORD) and not password_binds(config, dn("bi-one"), "")
+    assert Api(app, "employee_a").role == "employee_a"  # local passwords still work (PASSWORD_SIGN_IN=both)
+
+
+def test_failed_binds_count_in_the_sign_in_limiter(app, slapd):
+    slapd.add(person("rl-one", "Hugo Blanc"))
+    sync(app)
+    codes = [Api(app).post("/api/v1/session", json={"email": "rl-one@ferrand.test", "password": f"faux-{i}"}).status_code
+             for i in range(5)]
+    assert codes == [401, 401, 401, 401, 429]  # LOGIN_MAX_FAILURES = 4
+    right = Api(app).post("/api/v1/session", json={"email": "rl-one@ferrand.test", "password": USER_PASSWORD})
+    assert right.status_code == 429  # locked for the window even with the right password
+
+
+@pytest.mark.parametrize("login", ["*", "inj-one*", "*)(uid=*", "inj-one@ferrand.test)(|(mail=*",
+                                   "\\2a", "inj-one@ferrand.test\x00"])
+def test_ldap_injection_in_the_login_name_finds_no_one(app, slapd, login):
+    """A-11/A-10 neighbour: filter metacharacters in the login are escaped (escape_filter_chars), never a wildcard."""
+    from ticket_service.channels.directory import find_login_dn
+
+    slapd.add(person("inj-one", "Zoé Perrin"))
+    sync(app)
+    config = app.extensions["guichet_context"].policies.directory
+    assert find_login_dn(config, "inj-one@ferrand.test") == dn("inj-one")
+    if "\x00" not in login:
+        assert find_login_dn(config, login) is None
+    answer = Api(app).post("/api/v1/session", json={"email": login, "password": USER_PASSWORD})
+    assert answer.status_code in (400, 401, 422), answer.get_json()
