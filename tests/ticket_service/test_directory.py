@@ -86,7 +86,10 @@ def empty_directory(app, slapd, monkeypatch):
 
 
 def sync(app, **kw):
-    return run_sync(app, app.extensions["guichet_db"], Clock(), **kw)
+    """Run a sync that the safety brake must not stop."""
+    result = run_sync(app, app.extensions["guichet_db"], Clock(), **kw)
+    assert not result.braked, result.summary()
+    return result
 
 
 def people(app, *emails: str) -> dict[str, Person]:
@@ -98,6 +101,15 @@ def entry_of(app, email: str) -> DirectoryEntry | None:
     with app.extensions["guichet_db"].reader() as db:
         return db.scalar(select(DirectoryEntry).join(Person, Person.id == DirectoryEntry.person_id)
                          .where(Person.email == email))
+
+
+def sign_in(app, email: str) -> Api:
+    """Return an API client signed in with the directory password (CSRF token of the new session kept)."""
+    client = Api(app)
+    answer = client.post("/api/v1/session", json={"email": email, "password": USER_PASSWORD})
+    assert answer.status_code == 200, answer.get_json()
+    client.csrf = answer.get_json()["csrf_token"]
+    return client
 
 
 def cli(app, db_url, helpdesk, *args):
@@ -204,3 +216,35 @@ def test_ldap_injection_in_the_login_name_finds_no_one(app, slapd, login):
         assert find_login_dn(config, login) is None
     answer = Api(app).post("/api/v1/session", json={"email": login, "password": USER_PASSWORD})
     assert answer.status_code in (400, 401, 422), answer.get_json()
+
+
+def test_a_disabled_account_is_shut_out_everywhere_and_its_open_requests_are_flagged(app, slapd):
+    from ticket_service.actions.people import issue_token
+    from ticket_service.auth.identity import hash_token
+
+    slapd.add("\n".join([person("ds-one", "Nora Lambert", department="Achats")]
+                         + [person(f"ds-{i}", f"Collègue {i}") for i in range(5)]))  # 1 of 6 stays under the brake
+    sync(app)
+    session = sign_in(app, "ds-one@ferrand.test")
+    created = session.post("/api/v1/tickets", json={"title": "Imprimante bloquée", "description": "Bourrage papier."})
+    assert created.status_code == 201, created.get_json()
+    ticket_id = created.get_json()["id"]
+    with app.extensions["guichet_db"].writer() as db:
+        issue_token(db, "ds-one@ferrand.test", hash_token("gct_test-ds-one"), "script")
+    bearer = {"Authorization": "Bearer gct_test-ds-one"}
+    assert app.test_client().get("/api/v1/tickets", headers=bearer).status_code == 200
+    desk = Browser(app, "n1")
+    assert "demandeur désactivé" not in desk.get(f"/desk/tickets/{ticket_id}").text
+
+    slapd.modify(f"dn: {dn('ds-one')}\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 514\n")
+    assert [c.kind for c in sync(app).changes] == ["disabled"]
+    assert session.get("/api/v1/tickets").status_code == 401  # the open session ended
+    assert app.test_client().get("/api/v1/tickets", headers=bearer).status_code == 401  # the token revoked
+    again = Api(app).post("/api/v1/session", json={"email": "ds-one@ferrand.test", "password": USER_PASSWORD})
+    assert again.status_code == 401  # no new sign-in, even though the directory would still accept a bind
+    with app.extensions["guichet_db"].reader() as db:
+        assert all(t.revoked for t in db.scalars(select(ApiToken).join(Person).where(Person.email == "ds-one@ferrand.test")))
+    assert "demandeur désactivé" in desk.get(f"/desk/tickets/{ticket_id}").text
+    queue = desk.get("/desk?queue=open&q=Imprimante").text
+    row = next(line for line in queue.splitlines() if f"/desk/tickets/{ticket_id}\"" in line)
+    assert "demandeur désactivé" in row
