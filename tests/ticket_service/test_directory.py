@@ -248,3 +248,73 @@ def test_a_disabled_account_is_shut_out_everywhere_and_its_open_requests_are_fla
     queue = desk.get("/desk?queue=open&q=Imprimante").text
     row = next(line for line in queue.splitlines() if f"/desk/tickets/{ticket_id}\"" in line)
     assert "demandeur désactivé" in row
+
+
+def test_the_requesters_manager_approves_an_item_whose_approvers_name_manager(app, slapd):
+    slapd.add("\n".join([person("mg-boss", "Claire Vidal", department="Études"),
+                         person("mg-emp", "Jules Henry", department="Études", manager="mg-boss"),
+                         person("mg-peer", "Anne Colin", department="Études", manager="mg-boss"),
+                         person("mg-alone", "Rémi Picard")]))
+    sync(app)
+    request = {"type": "access_request", "catalogue_item": "acces-manager", "title": "Accès au dossier Études",
+               "description": "Pour le projet Villeurbanne."}
+    emp = sign_in(app, "mg-emp@ferrand.test")
+    created = emp.post("/api/v1/tickets", json=request)
+    assert created.status_code == 201, created.get_json()
+    ticket = created.get_json()
+    assert ticket["status"] == "awaiting_approval"
+    url = f"/api/v1/tickets/{ticket['id']}/approvals"
+    peer, boss = sign_in(app, "mg-peer@ferrand.test"), sign_in(app, "mg-boss@ferrand.test")
+    assert peer.get(f"/api/v1/tickets/{ticket['id']}").status_code == 404  # a colleague is not the manager
+    assert peer.post(url, json={"decision": "approved"}).status_code == 404  # same answer as a missing id
+    assert Api(app, "approver").post(url, json={"decision": "approved"}).status_code == 404  # not listed for this item
+    assert boss.get(f"/api/v1/tickets/{ticket['id']}").status_code == 200  # the manager, an employee by role
+    assert [t["id"] for t in boss.get("/api/v1/tickets").get_json()["items"]] == [ticket["id"]]
+    with app.extensions["guichet_db"].reader() as db:
+        from ticket_service.domain.mail_audience import approvers_to_ask
+
+        row = db.get(Ticket, ticket["id"])
+        assert [p.email for p in approvers_to_ask(db, app.extensions["guichet_context"].policies, row)] == [
+            "mg-boss@ferrand.test"]
+    assert ticket["title"] in Browser_for(app, boss).get("/mes-demandes/a-valider").text
+    decided = boss.post(url, json={"decision": "approved", "comment": "D'accord"})
+    assert decided.status_code == 201, decided.get_json()
+    assert decided.get_json()["status"] == "new"
+    own = boss.post("/api/v1/tickets", json=request)  # the boss has no manager in the directory: a clear refusal
+    assert own.status_code == 422
+    assert "responsable" in own.get_json()["error"]["message"]
+    assert own.get_json()["error"]["fields"] == {"catalogue_item": "aucun responsable connu pour valider"}
+
+
+def Browser_for(app, api: Api):
+    """Return a page client sharing an API client's signed-in session cookie."""
+    browser = Browser(app)
+    browser.client = api.client
+    return browser
+
+
+def test_directory_settings_are_checked_with_the_key_and_the_fix(tmp_path, monkeypatch):
+    from search import load_helpdesk_config
+    from ticket_service.domain.policies import PolicyError, policies_from
+
+    monkeypatch.setenv(ENV, "x")
+    base = (ROOT / "helpdesk.yml").read_text(encoding="utf-8")
+    cases = {
+        "  url: http://ad.exemple.fr\n": "directory.url",
+        "  url: ldaps://ad.exemple.fr\n  tls: starttls\n": "directory.tls",
+        "  url: ldap://ad.exemple.fr\n  max_disable_ratio: 2\n": "directory.max_disable_ratio",
+        "  url: ldap://ad.exemple.fr\n  filter: objectClass=user\n": "directory.filter",
+        "  url: ldap://ad.exemple.fr\n  disabled: {attribute: nsAccountLock}\n": "directory.disabled.values",
+        "  url: ldap://ad.exemple.fr\n  attributes: {phone: telephoneNumber}\n": "directory.attributes.phone",
+        "  url: ldap://ad.exemple.fr\n  password_env: GUICHET_UNSET_FOR_TEST\n": "directory.password_env",
+    }
+    for body, key in cases.items():
+        lines = {"bind_dn": "cn=svc,dc=x", "password_env": ENV, "base_dn": "dc=x"}
+        text = "".join(f"  {k}: {v}\n" for k, v in lines.items() if f"  {k}:" not in body)
+        path = tmp_path / "helpdesk.yml"
+        path.write_text(base + "\ndirectory:\n" + body + text, encoding="utf-8")
+        with pytest.raises(PolicyError, match=f"`{key}`.* — fix: "):
+            policies_from(load_helpdesk_config(path))
+    path.write_text(base.replace("catalogue:\n", "catalogue:\n" + MANAGER_ITEM, 1), encoding="utf-8")
+    with pytest.raises(PolicyError, match="`catalogue.acces-manager.approvers` names `manager` but no directory"):
+        policies_from(load_helpdesk_config(path))
