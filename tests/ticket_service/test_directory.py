@@ -318,3 +318,12 @@ def test_directory_settings_are_checked_with_the_key_and_the_fix(tmp_path, monke
     path.write_text(base.replace("catalogue:\n", "catalogue:\n" + MANAGER_ITEM, 1), encoding="utf-8")
     with pytest.raises(PolicyError, match="`catalogue.acces-manager.approvers` names `manager` but no directory"):
         policies_from(load_helpdesk_config(path))
+
+
+def test_directory_passwords_without_a_directory_stop_the_start(tmp_path):
+    from ticket_service.domain.policies import PolicyError
+
+    for mode, problem in (("ldap", "no `directory:` section"), ("annuaire", "set local, ldap or both")):
+        with pytest.raises(PolicyError, match=problem):
+            create_app(app_config(f"sqlite:///{tmp_path / 'none.sqlite3'}", tmp_path, PASSWORD_SIGN_IN=mode,
+                                  VERIFY_DATABASE=False))

@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     csrf.init_app(app)
+    ldap_bind.check_settings(app.config["PASSWORD_SIGN_IN"], app.extensions["guichet_context"].policies.directory)
     app.extensions["guichet_login_limiter"] = LoginLimiter(
         int(app.config["LOGIN_MAX_FAILURES"]), float(app.config["LOGIN_WINDOW_SECONDS"]))
     # Made once, here: an unknown e-mail must cost one hash check, exactly like a known one with a wrong password.

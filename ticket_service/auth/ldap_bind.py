@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from ticket_service.channels.directory import DirectoryError, find_login_dn, password_binds
 from ticket_service.domain.directory import DirectoryConfig
+from ticket_service.domain.policies import PolicyError
 from ticket_service.http.errors import ApiError
 from ticket_service.store.models import DirectoryEntry, Person
 
@@ -16,8 +17,15 @@ MODES = ("local", "ldap", "both")
 def check_mode(mode: str) -> str:
     """Return the PASSWORD_SIGN_IN setting, refused unless it is one of MODES."""
     if mode not in MODES:
-        raise ValueError(f"PASSWORD_SIGN_IN is {mode!r} — fix: set local, ldap or both.")
+        raise PolicyError(f"PASSWORD_SIGN_IN is {mode!r} — fix: set local, ldap or both.")
     return mode
+
+
+def check_settings(mode: str, config: DirectoryConfig | None) -> None:
+    """Stop at start-up when sign-in is to check directory passwords and no directory is configured."""
+    if check_mode(mode) != "local" and config is None:
+        raise PolicyError(f"PASSWORD_SIGN_IN is {mode} but helpdesk.yml has no `directory:` section — fix: add it "
+                          "(docs/annuaire.md), or set PASSWORD_SIGN_IN=local.")
 
 
 def directory_login(config: DirectoryConfig | None, login: str, password: str) -> str | None:
