@@ -327,3 +327,20 @@ def test_directory_passwords_without_a_directory_stop_the_start(tmp_path):
         with pytest.raises(PolicyError, match=problem):
             create_app(app_config(f"sqlite:///{tmp_path / 'none.sqlite3'}", tmp_path, PASSWORD_SIGN_IN=mode,
                                   VERIFY_DATABASE=False))
+
+
+def test_openldap_disabled_by_an_attribute_or_a_filter(app, slapd):
+    """OpenLDAP has no userAccountControl: a configured attribute and values, or a filter, says who is disabled."""
+    from dataclasses import replace
+
+    from ticket_service.channels.directory import read_people
+
+    slapd.add("\n".join([person("ol-on", "Marie Noël"),
+                         person("ol-off", "Luc Noël").replace("userAccountControl: 512", "employeeType: parti")]))
+    config = app.extensions["guichet_context"].policies.directory
+    by_attribute = replace(config, disabled_attribute="employeeType", disabled_values=("PARTI",))
+    by_filter = replace(config, disabled_filter="(employeeType=parti)")
+    for variant in (by_attribute, by_filter):
+        records, skipped = read_people(variant)
+        assert {r.email: r.enabled for r in records} == {"ol-on@ferrand.test": True, "ol-off@ferrand.test": False}
+        assert skipped == []

@@ -24,6 +24,8 @@ def plan(db: Session, records: list[Record], ratio: float) -> Plan:
     entries = {e.dn: e for e in db.scalars(select(DirectoryEntry))}
     person_of = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_([e.person_id for e in entries.values()])))}
     dn_of_person = {e.person_id: dn for dn, e in entries.items()}
+    # Every account by e-mail, once: one query per run rather than two per directory entry.
+    by_email = {p.email.lower(): p for p in db.scalars(select(Person))}
     changes, skipped, seen_emails = [], [], {}
     listed = {r.dn for r in records}
     for record in records:
@@ -35,8 +37,7 @@ def plan(db: Session, records: list[Record], ratio: float) -> Plan:
             continue
         seen_emails[record.email] = record.dn
         entry = entries.get(record.dn)
-        person = person_of.get(entry.person_id) if entry else db.scalar(
-            select(Person).where(func.lower(Person.email) == record.email))
+        person = person_of.get(entry.person_id) if entry else by_email.get(record.email)
         if person is None:
             if record.enabled:  # an account disabled before Guichet ever knew it stays unknown
                 changes.append(Change("created", record.email, record.dn))
@@ -44,8 +45,8 @@ def plan(db: Session, records: list[Record], ratio: float) -> Plan:
         if entry is None and person.id in dn_of_person:
             skipped.append(f"{record.dn}: {record.email} is already synced from {dn_of_person[person.id]}")
             continue
-        owner = db.scalar(select(Person.id).where(func.lower(Person.email) == record.email))
-        if owner is not None and owner != person.id:
+        owner = by_email.get(record.email)
+        if owner is not None and owner.id != person.id:
             skipped.append(f"{record.dn}: {record.email} belongs to another Guichet account")
             continue
         fields = {}
