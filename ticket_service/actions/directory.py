@@ -125,8 +125,12 @@ def sync(db: Session, records: list[Record], ratio: float, now: datetime, *, dry
         if entry is None:
             continue
         manager = entries.get(record.manager_dn) if record.manager_dn in by_dn else None
-        entry.manager_id = manager.person_id if manager is not None and manager.person_id != entry.person_id else None
-        entry.synced_at = now
+        manager_id = manager.person_id if manager is not None and manager.person_id != entry.person_id else None
+        if entry.manager_id != manager_id:  # only what changed: a quiet run writes one statement per 500 people
+            entry.manager_id = manager_id
+    seen = sorted(by_dn)
+    for start in range(0, len(seen), 500):
+        db.execute(update(DirectoryEntry).where(DirectoryEntry.dn.in_(seen[start:start + 500])).values(synced_at=now))
     db.add(DirectoryRun(at=now, outcome="applied", created=len(result.of("created")),
                         updated=len(result.of("updated")) + len(result.of("enabled")),
                         disabled=len(result.of("disabled")), message=result.summary()))
