@@ -344,3 +344,22 @@ def test_openldap_disabled_by_an_attribute_or_a_filter(app, slapd):
         records, skipped = read_people(variant)
         assert {r.email: r.enabled for r in records} == {"ol-on@ferrand.test": True, "ol-off@ferrand.test": False}
         assert skipped == []
+
+
+def test_an_unreachable_directory_is_an_error_that_says_where(app, db_url, helpdesk, tmp_path):
+    from dataclasses import replace
+
+    from ldap_peer import free_port
+    from ticket_service.channels.directory import DirectoryError, read_people
+    from ticket_service.http.errors import ApiError
+    from ticket_service.auth.ldap_bind import directory_login
+
+    config = replace(app.extensions["guichet_context"].policies.directory, url=f"ldap://127.0.0.1:{free_port()}")
+    with pytest.raises(DirectoryError, match=f"{config.url}: bind as cn=admin"):
+        read_people(config)
+    with pytest.raises(ApiError) as refused:  # sign-in says the directory is down; it never lets anyone in
+        directory_login(config, "x@ferrand.test", "y")
+    assert refused.value.status == 503
+    wrong = replace(app.extensions["guichet_context"].policies.directory, bind_dn=f"cn=nobody,{SUFFIX}")
+    with pytest.raises(DirectoryError, match="bind as cn=nobody"):
+        read_people(wrong)

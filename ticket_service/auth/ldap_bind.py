@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,7 +39,11 @@ def directory_login(config: DirectoryConfig | None, login: str, password: str) -
         return None
     try:
         dn = find_login_dn(config, login)
-        return dn.lower() if dn is not None and password_binds(config, dn, password) else None
+        if dn is None:
+            # An unknown login still costs one bind, like a known one with a wrong password (A-11: no timing oracle).
+            password_binds(config, f"cn=guichet-{secrets.token_hex(8)},{config.base_dn}", password)
+            return None
+        return dn.lower() if password_binds(config, dn, password) else None
     except DirectoryError:
         raise ApiError(503, "directory_unavailable", "L'annuaire de l'entreprise ne répond pas : réessayez dans "
                        "quelques minutes.", headers={"Retry-After": "60"}) from None

@@ -7,7 +7,7 @@ import ssl
 from typing import Iterator
 
 import ldap3
-from ldap3.core.exceptions import LDAPException
+from ldap3.core.exceptions import LDAPBindError, LDAPException, LDAPStartTLSError
 from ldap3.utils.conv import escape_filter_chars
 
 from ticket_service.domain.directory import DirectoryConfig, Record, is_disabled
@@ -28,10 +28,24 @@ def _server(config: DirectoryConfig) -> ldap3.Server:
 
 
 def _connect(config: DirectoryConfig, user: str, password: str) -> ldap3.Connection:
-    """Return a bound connection (STARTTLS before the bind when so configured); raise LDAPException if refused."""
-    bind = ldap3.AUTO_BIND_TLS_BEFORE_BIND if config.tls == "starttls" else ldap3.AUTO_BIND_NO_TLS
-    return ldap3.Connection(_server(config), user=user, password=password, auto_bind=bind,
-                            receive_timeout=TIMEOUT_SECONDS, raise_exceptions=False, read_only=True)
+    """Return a bound connection (STARTTLS before the bind when so configured); raise LDAPException if refused.
+
+    Opened step by step rather than with auto_bind, which leaves the socket open when the bind is refused.
+    """
+    conn = ldap3.Connection(_server(config), user=user, password=password, receive_timeout=TIMEOUT_SECONDS,
+                            raise_exceptions=False, read_only=True)
+    try:
+        conn.open()
+        if config.tls == "starttls" and not conn.start_tls():
+            raise LDAPStartTLSError(f"STARTTLS refused: {conn.result.get('description')}")
+        if not conn.bind():
+            raise LDAPBindError(f"{conn.result.get('description')} {conn.result.get('message') or ''}".strip())
+    except BaseException:
+        conn.unbind()
+        if conn.socket is not None:  # ldap3 keeps the socket of a refused connect, closed=True but still open
+            conn.socket.close()
+        raise
+    return conn
 
 
 def service_connection(config: DirectoryConfig) -> ldap3.Connection:
