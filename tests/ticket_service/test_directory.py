@@ -277,6 +277,8 @@ def test_the_requesters_manager_approves_an_item_whose_approvers_name_manager(ap
         assert [p.email for p in approvers_to_ask(db, app.extensions["guichet_context"].policies, row)] == [
             "mg-boss@ferrand.test"]
     assert ticket["title"] in Browser_for(app, boss).get("/mes-demandes/a-valider").text
+    assert "/mes-demandes/a-valider" in Browser_for(app, boss).get("/mes-demandes").text  # the menu shows it
+    assert "/mes-demandes/a-valider" not in Browser_for(app, emp).get("/mes-demandes").text
     decided = boss.post(url, json={"decision": "approved", "comment": "D'accord"})
     assert decided.status_code == 201, decided.get_json()
     assert decided.get_json()["status"] == "new"

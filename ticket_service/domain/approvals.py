@@ -13,7 +13,7 @@ from ticket_service.domain.errors import Conflict, Forbidden, invalid
 from ticket_service.domain.events import ApprovalDecided, emit
 from ticket_service.domain.history import record
 from ticket_service.domain.transitions import transition
-from ticket_service.store.models import Approval, Person, Ticket, utcnow
+from ticket_service.store.models import Approval, DirectoryEntry, Person, Ticket, utcnow
 
 
 def requester_manager(ctx: Context, ticket: Ticket) -> Person | None:
@@ -46,6 +46,13 @@ def is_designated(ctx: Context, ticket: Ticket, person: Person) -> bool:
     item = ctx.policies.catalogue.get(ticket.catalogue_item or "")
     listed = item.approvers if item is not None and ticket.type == "access_request" else ()
     return person.role == "approver" and person.email.lower() in listed
+
+
+def decides_as_manager(db: Session, ctx: Context, person: Person) -> bool:
+    """True when the catalogue has `manager` approvals and the directory names someone reporting to this person."""
+    if not any(MANAGER in item.approvers for item in ctx.policies.catalogue.values()):
+        return False
+    return db.scalar(select(DirectoryEntry.person_id).where(DirectoryEntry.manager_id == person.id).limit(1)) is not None
 
 
 def check_someone_can_approve(db: Session, ctx: Context, item, requester: Person) -> None:
