@@ -365,3 +365,15 @@ def test_an_unreachable_directory_is_an_error_that_says_where(app, db_url, helpd
     wrong = replace(app.extensions["guichet_context"].policies.directory, bind_dn=f"cn=nobody,{SUFFIX}")
     with pytest.raises(DirectoryError, match="bind as cn=nobody"):
         read_people(wrong)
+
+
+def test_the_sign_in_page_takes_the_directory_password(app, slapd):
+    slapd.add(person("pg-one", "Emma Girard"))
+    sync(app)
+    page = Browser(app)
+    assert 'type="email" name="email"' in page.get("/connexion").text  # login_attribute: mail
+    bad = page.submit("/connexion", {"email": "pg-one@ferrand.test", "password": "faux"})
+    assert bad.status_code == 401 and "Adresse e-mail ou mot de passe incorrect." in bad.text
+    good = page.submit("/connexion", {"email": "pg-one@ferrand.test", "password": USER_PASSWORD})
+    assert good.status_code == 303
+    assert "Emma Girard" in page.get("/mes-demandes").text
