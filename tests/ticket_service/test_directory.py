@@ -377,3 +377,22 @@ def test_the_sign_in_page_takes_the_directory_password(app, slapd):
     good = page.submit("/connexion", {"email": "pg-one@ferrand.test", "password": USER_PASSWORD})
     assert good.status_code == 303
     assert "Emma Girard" in page.get("/mes-demandes").text
+
+
+def test_ldap_only_sign_in_refuses_local_passwords_and_binds_once_per_attempt(app, slapd, monkeypatch):
+    """PASSWORD_SIGN_IN=ldap: the directory's password only; a known and an unknown login each cost one bind (A-11)."""
+    from ticket_service.auth import ldap_bind
+
+    slapd.add(person("lo-one", "Yann Morin"))
+    sync(app)
+    monkeypatch.setitem(app.config, "PASSWORD_SIGN_IN", "ldap")
+    binds = []
+    real = ldap_bind.password_binds
+    monkeypatch.setattr(ldap_bind, "password_binds", lambda *a: binds.append(a[1]) or real(*a))
+    local = Api(app).post("/api/v1/session", json={"email": "claire.rousseau@ferrand-associes.fr", "password": PASSWORD})
+    assert local.status_code == 401  # a local password is not checked in this mode
+    unknown = Api(app).post("/api/v1/session", json={"email": "personne@ferrand.test", "password": "x"})
+    known = Api(app).post("/api/v1/session", json={"email": "lo-one@ferrand.test", "password": "x"})
+    assert unknown.status_code == known.status_code == 401 and unknown.get_json() == known.get_json()
+    assert len(binds) == 3 and binds[2] == dn("lo-one")
+    assert sign_in(app, "lo-one@ferrand.test")
