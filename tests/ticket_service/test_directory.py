@@ -396,3 +396,17 @@ def test_ldap_only_sign_in_refuses_local_passwords_and_binds_once_per_attempt(ap
     assert unknown.status_code == known.status_code == 401 and unknown.get_json() == known.get_json()
     assert len(binds) == 3 and binds[2] == dn("lo-one")
     assert sign_in(app, "lo-one@ferrand.test")
+
+
+def test_the_directory_never_disables_the_last_active_administrator(app, slapd):
+    """As on /admin: a directory that drops every administrator still leaves one who can sign in and fix it."""
+    admin = "nadia.chevalier@ferrand-associes.fr"  # the only admin of the test people
+    slapd.add("\n".join([person("ad-boss", "Nadia Chevalier", mail=admin)]
+                        + [person(f"ad-{i}", f"Agent {i}") for i in range(9)]))
+    sync(app)
+    assert entry_of(app, admin) is not None  # the local account is now kept by the directory
+    slapd.modify(f"dn: {dn('ad-boss')}\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 514\n")
+    result = sync(app)
+    assert result.of("disabled") == [] and any("last active administrator" in r for r in result.skipped)
+    found = people(app, admin)[admin]
+    assert found.active and found.role == "admin" and found.password_hash  # role and local password untouched

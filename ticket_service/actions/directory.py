@@ -22,12 +22,20 @@ def _clip(value: str | None, size: int) -> str | None:
 def plan(db: Session, records: list[Record], ratio: float) -> Plan:
     """Return what applying ``records`` would change (nothing is written)."""
     entries = {e.dn: e for e in db.scalars(select(DirectoryEntry))}
-    person_of = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_([e.person_id for e in entries.values()])))}
+    # Every account once: one query per run rather than two per directory entry.
+    person_of = {p.id: p for p in db.scalars(select(Person))}
+    by_email = {p.email.lower(): p for p in person_of.values()}
     dn_of_person = {e.person_id: dn for dn, e in entries.items()}
-    # Every account by e-mail, once: one query per run rather than two per directory entry.
-    by_email = {p.email.lower(): p for p in db.scalars(select(Person))}
+    admins = {p.id for p in person_of.values() if p.role == "admin" and p.active}
     changes, skipped, seen_emails = [], [], {}
     listed = {r.dn for r in records}
+
+    def disable(person: Person, change: Change) -> None:
+        if person.id in admins and len(admins) == 1:  # as on /admin: never the last active administrator
+            skipped.append(f"{change.dn}: {person.email} is the last active administrator, kept active")
+            return
+        admins.discard(person.id)
+        changes.append(change)
     for record in records:
         if len(record.email) > EMAIL_MAX or len(record.dn) > 500:
             skipped.append(f"{record.dn}: e-mail or DN too long")
@@ -62,7 +70,7 @@ def plan(db: Session, records: list[Record], ratio: float) -> Plan:
         if entry is None:
             fields["dn"] = (None, record.dn)
         if not record.enabled and person.active:
-            changes.append(Change("disabled", record.email, record.dn, fields))
+            disable(person, Change("disabled", record.email, record.dn, fields))
         elif record.enabled and not person.active and entry is not None and not entry.enabled:
             changes.append(Change("enabled", record.email, record.dn, fields))  # disabled by us, back in the directory
         elif fields:
@@ -70,7 +78,7 @@ def plan(db: Session, records: list[Record], ratio: float) -> Plan:
     for dn, entry in entries.items():  # gone from the directory (or from the filter): disabled too
         person = person_of.get(entry.person_id)
         if dn not in listed and person is not None and person.active:
-            changes.append(Change("disabled", person.email, dn, {"dn": (dn, None)}))
+            disable(person, Change("disabled", person.email, dn, {"dn": (dn, None)}))
     synced = sum(1 for e in entries.values() if e.enabled and person_of.get(e.person_id) and person_of[e.person_id].active)
     return Plan(changes, synced, ratio, skipped)
 
