@@ -410,3 +410,8 @@ def test_the_directory_never_disables_the_last_active_administrator(app, slapd):
     assert result.of("disabled") == [] and any("last active administrator" in r for r in result.skipped)
     found = people(app, admin)[admin]
     assert found.active and found.role == "admin" and found.password_hash  # role and local password untouched
+
+
+def test_the_command_without_a_directory_section_says_how_to_add_one(app, db_url):
+    result = cli(app, db_url, str(ROOT / "helpdesk.yml"), "directory", "sync", "--dry-run")
+    assert result.exit_code == 1 and "no `directory:` section in helpdesk.yml (docs/annuaire.md)" in result.output
