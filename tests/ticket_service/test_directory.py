@@ -279,6 +279,9 @@ def test_the_requesters_manager_approves_an_item_whose_approvers_name_manager(ap
     assert ticket["title"] in Browser_for(app, boss).get("/mes-demandes/a-valider").text
     assert "/mes-demandes/a-valider" in Browser_for(app, boss).get("/mes-demandes").text  # the menu shows it
     assert "/mes-demandes/a-valider" not in Browser_for(app, emp).get("/mes-demandes").text
+    page = Browser_for(app, boss).get(f"/mes-demandes/{ticket['id']}")
+    assert page.status_code == 200 and f"/mes-demandes/{ticket['id']}/decision" in page.text  # the decision form
+    assert Browser_for(app, peer).get(f"/mes-demandes/{ticket['id']}").status_code == 404
     decided = boss.post(url, json={"decision": "approved", "comment": "D'accord"})
     assert decided.status_code == 201, decided.get_json()
     assert decided.get_json()["status"] == "new"
