@@ -8,7 +8,8 @@ missing=()
 [ -x "$CHROMIUM" ] || missing+=(chromium)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
-[ -x /usr/sbin/slapd ] || missing+=(slapd ldap-utils)
+[ -x /usr/sbin/slapd ] || missing+=(slapd)
+command -v ldapadd >/dev/null 2>&1 || missing+=(ldap-utils)
 [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if command -v apt-get >/dev/null 2>&1; then

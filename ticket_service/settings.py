@@ -82,7 +82,8 @@ SETTINGS += (
      "`guichet worker` runs (both may run: each job still runs once)."),
     ("JOB_INTERVALS", {"tickets.auto_close": 600, "events.purge": 86400, "learning.publish": 3600,
                        "outbox.deliver": 10, "jobs.prune": 86400, "sla.watch": 300, "webhooks.deliver": 10,
-                       "tickets.retention": 86400, "tickets.waiting_reminder": 600},
+                       "tickets.retention": 86400, "tickets.waiting_reminder": 600,
+                       "directory.sync": 0},
      "Built-in seconds between runs of each periodic job; helpdesk.yml's `jobs.every` overrides them, and this "
      "setting (a partial mapping) overrides both, for an operator or a test. 0 turns a job off; every worker must "
      "see the same values."),
@@ -156,6 +157,14 @@ SETTINGS += (
     ("OIDC_TIMEOUT_SECONDS", 10, "Longest wait for the provider (discovery, keys, token)."),
     ("LOCAL_PASSWORDS", True, "Sign-in with a Guichet password (pages and API); turn off when everyone signs in "
      "through SSO (API tokens still work)."),
+)
+DEFAULTS = {name: default for name, default, _ in SETTINGS}
+
+
+# company directory (helpdesk.yml `directory:`; docs/annuaire.md)
+SETTINGS += (
+    ("PASSWORD_SIGN_IN", "local", "Which password a sign-in checks: local (Guichet's own), ldap (a bind to the "
+     "directory as the person; Guichet stores no password) or both (local when the account has one, else ldap)."),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 

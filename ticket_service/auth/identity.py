@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ticket_service.actions import people
-from ticket_service.auth import header_sso, oidc
+from ticket_service.auth import header_sso, ldap_bind, oidc
 from ticket_service.auth.rate_limit import shared_limits
 from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.http.errors import ApiError
 from ticket_service.http.validation import check_text
-from ticket_service.runtime import get_session
+from ticket_service.runtime import get_ctx, get_session
 from ticket_service.store.models import ApiToken, Person
 
 csrf = CSRFProtect()
@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     header_sso.init_app(app)
     oidc.init_app(app)
+    ldap_bind.check_settings(app.config["PASSWORD_SIGN_IN"], app.extensions["guichet_context"].policies.directory)
     # Made once, here: an unknown e-mail must cost one hash check, exactly like a known one with a wrong password.
     app.extensions["guichet_dummy_hash"] = generate_password_hash(
         secrets.token_hex(16), method=app.config["PASSWORD_HASH_METHOD"])
@@ -119,6 +120,15 @@ def authenticate(email: str, password: str) -> Person:
     user = db.scalar(select(Person).where(func.lower(Person.email) == email))
     stored, active = (user.password_hash, user.active) if user is not None else (None, False)
     db.rollback()  # release the transaction (and SQLite's write lock) before the deliberately slow hash
+    mode = ldap_bind.check_mode(current_app.config["PASSWORD_SIGN_IN"])
+    if mode == "ldap" or (mode == "both" and stored is None):
+        # The directory's password: a bind as the person, outside any transaction; a failure counts like a bad hash.
+        dn = ldap_bind.directory_login(get_ctx().policies.directory, email, password)
+        user = ldap_bind.synced_person(db, dn) if dn is not None else None
+        if user is None:
+            raise ApiError(401, "invalid_credentials", "Adresse e-mail ou mot de passe incorrect.")
+        limiter.sign_in_succeeded(db, email, request.remote_addr)
+        return user
     dummy = current_app.extensions["guichet_dummy_hash"]
     valid = check_password_hash(stored or dummy, password)  # unknown account: same work, same answer
     if not valid or stored is None or not active:

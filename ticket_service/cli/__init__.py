@@ -10,9 +10,11 @@ from ticket_service.cli import init, people, users
 from ticket_service.cli import webhooks as webhooks_cli
 from ticket_service.cli import policies as policies_cli
 
+from ticket_service.cli import directory as directory_cli
+
 GROUPS = (kb.kb, database.db, demo.demo, users.users, tickets.tickets, learning.learning, report.report,
           events.events, jobs.jobs, importing.import_, webhooks_cli.webhooks, people.people,
-          policies_cli.policies)
+          policies_cli.policies, directory_cli.directory)
 
 
 @click.group()

@@ -7,10 +7,11 @@ from sqlalchemy.orm import Session
 
 from ticket_service.domain.approvals import designated_approvers, is_designated
 from ticket_service.domain.context import Context
+from ticket_service.domain.directory import MANAGER
 from ticket_service.domain.errors import not_found
 from ticket_service.domain.policies import REQUESTER_DETAILS
 from ticket_service.domain.vocabulary import STAFF_ROLES
-from ticket_service.store.models import Person, Ticket
+from ticket_service.store.models import DirectoryEntry, Person, Ticket
 
 
 def provider_groups(ctx: Context, user: Person) -> list[str] | None:
@@ -50,11 +51,15 @@ def visible_clause(ctx: Context, user: Person):
         return Ticket.id.is_not(None) if confined is None else or_(Ticket.group.in_(confined),
                                                                    Ticket.requester_id == user.id)
     own = Ticket.requester_id == user.id
+    by_manager = [cid for cid, item in ctx.policies.catalogue.items() if MANAGER in item.approvers]
+    # A manager (any role) sees the access requests of the people the directory says report to them.
+    managed = and_(Ticket.type == "access_request", Ticket.catalogue_item.in_(by_manager), Ticket.requester_id.in_(
+        select(DirectoryEntry.person_id).where(DirectoryEntry.manager_id == user.id))) if by_manager else false()
     if user.role != "approver":
-        return own
+        return or_(own, managed)
     items = [cid for cid, item in ctx.policies.catalogue.items() if user.email.lower() in item.approvers]
     approvable = and_(Ticket.type == "access_request", Ticket.catalogue_item.in_(items)) if items else false()
-    return or_(own, approvable)
+    return or_(own, approvable, managed)
 
 
 def load_ticket(db: Session, ctx: Context, user: Person, ticket_id: int, *, for_update: bool = False) -> Ticket:

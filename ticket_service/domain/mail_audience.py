@@ -5,9 +5,10 @@ And which mails a person may switch off: the essential ones (what they must answ
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from ticket_service.domain.directory import MANAGER, manager_of
 from ticket_service.domain.policies import Policies
 from ticket_service.domain.errors import invalid
 from ticket_service.store.models import Approval, IncidentFollower, MailOptOut, Person, Ticket, TicketLink
@@ -53,9 +54,12 @@ def approvers_to_ask(db: Session, policies: Policies, ticket: Ticket) -> list[Pe
     if ticket.type != "access_request" or ticket.status != "awaiting_approval" or item is None or not item.approvers:
         return []
     decided = select(Approval.approver_id).where(Approval.ticket_id == ticket.id)
+    listed = and_(Person.email.in_(item.approvers), Person.role == "approver")
+    manager = manager_of(db, ticket.requester_id) if MANAGER in item.approvers else None
+    if manager is not None:  # the requester's manager, whatever their role (the directory names them)
+        listed = or_(listed, Person.id == manager.id)
     return list(db.scalars(select(Person).where(
-        Person.email.in_(item.approvers), Person.role == "approver", Person.active.is_(True),
-        Person.id != ticket.requester_id, Person.id.not_in(decided)).order_by(Person.id)))
+        listed, Person.active.is_(True), Person.id != ticket.requester_id, Person.id.not_in(decided)).order_by(Person.id)))
 
 
 def incident_audience(db: Session, policies: Policies, ticket: Ticket) -> list[Person]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from search import ConfigError, HelpdeskConfig, Organisation, load_helpdesk_config, valid_timezone
 
 from ticket_service.domain.automation import Rule, read_rules
+from ticket_service.domain.directory import MANAGER, DirectoryConfig, read_directory
 from ticket_service.domain.vocabulary import LEVELS, PRIORITIES, REQUEST_TYPES
 from ticket_service.domain.webhooks import WebhookConfig, read_webhooks
 
@@ -133,6 +134,7 @@ class Policies:
     retention_months: int | None = None  # retention.closed_tickets_months: anonymise closed tickets past it (RGPD)
     waiting_reminder_hours: float = 19.0  # waiting.reminder_after: business hours on hold before one reminder mail
     automation: tuple[Rule, ...] = ()  # automation: the rules, in file order (domain.automation)
+    directory: DirectoryConfig | None = None  # directory: the LDAP / Active Directory people are synced from
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -247,6 +249,7 @@ class _Validator:
             waiting_reminder_hours=self._waiting_reminder(),
             automation=read_rules(self.data.get("automation"), self.fail, categories=self.config.kb.categories,
                                   impact=impact, urgency=urgency, groups=groups),
+            directory=read_directory(self.data.get("directory"), self.fail, os.environ),
         )
 
     def _retention(self) -> int | None:
@@ -309,10 +312,15 @@ class _Validator:
             sections[name] = dict(labels)
         return FormLabels(**sections)
 
-    def _people(self, key: str, value, fix: str) -> tuple[str, ...]:
+    def _people(self, key: str, value, fix: str, allow_manager: bool = False) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
             self.fail(key, "must be a non-empty list of e-mail addresses", fix)
         for email in value:
+            if allow_manager and email == MANAGER:  # « le responsable du demandeur », known from the directory
+                if self.data.get("directory") is None:
+                    self.fail(key, "names `manager` but no directory is configured",
+                              "add a `directory:` section (docs/annuaire.md): managers come from it.")
+                continue
             if not isinstance(email, str) or "@" not in email:
                 self.fail(key, f"contains {email!r}, not an e-mail address", fix)
         return tuple(e.lower() for e in value)
@@ -405,7 +413,7 @@ class _Validator:
                 self.fail(f"{key}.type", f"is {kind!r}", "set service_request or access_request.")
             approvers, quorum = (), 0
             if kind == "access_request":
-                approvers = self._people(f"{key}.approvers", spec.get("approvers"), fix)
+                approvers = self._people(f"{key}.approvers", spec.get("approvers"), fix, allow_manager=True)
                 quorum = spec.get("quorum", 1)
                 if not isinstance(quorum, int) or isinstance(quorum, bool) or not 1 <= quorum <= len(approvers):
                     self.fail(f"{key}.quorum", f"is {quorum!r}",

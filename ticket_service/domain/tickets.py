@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ticket_service.domain import catalogue, delays, sla
+from ticket_service.domain import approvals, catalogue, delays, sla
 from ticket_service.domain.context import Context
 from ticket_service.domain.errors import Conflict, Forbidden, Invalid, invalid, not_found
 from ticket_service.domain.events import (
@@ -45,6 +45,7 @@ def create_ticket(db: Session, ctx: Context, requester: Person, data: dict, now:
             errors.update(exc.fields)
     if errors:
         raise invalid("Certains champs sont invalides.", errors)
+    approvals.check_someone_can_approve(db, ctx, item, requester)
     impact, urgency = data.get("impact", "low"), data.get("urgency", "medium")
     # An item may fix its priority (a new screen is never urgent); otherwise the impact × urgency matrix decides.
     priority = item.priority if item is not None and item.priority else policies.priority(impact, urgency)

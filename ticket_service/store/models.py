@@ -487,3 +487,30 @@ class TicketTag(Base):
     tag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)  # the desk list filters on it
     rule: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- Company directory (LDAP / Active Directory sync) -----------------------------------------------------------
+
+
+class DirectoryEntry(Base):
+    """A person kept by the directory sync: their entry's DN (lowercase), their manager, enabled or not there."""
+
+    __tablename__ = "directory_entries"
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    dn: Mapped[str] = mapped_column(String(500), unique=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DirectoryRun(Base):
+    """One directory sync that wrote or was stopped by the safety brake (dry runs leave no row)."""
+
+    __tablename__ = "directory_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(10))  # applied | braked
+    created: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    disabled: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(Text)

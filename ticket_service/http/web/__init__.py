@@ -85,8 +85,18 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(STATUS_LABELS=common.STATUS_LABELS, TYPE_LABELS=common.TYPE_LABELS,
                                  FIELD_LABELS=common.FIELD_LABELS, sla_history_value=common.sla_history_value)
 
+    def _decides(user) -> bool:
+        """True for whom « À valider » has a use: approvers, and managers of `approvers: [manager]` requests."""
+        from ticket_service.domain.approvals import decides_as_manager
+        from ticket_service.runtime import get_ctx, get_session
+
+        if user is None:
+            return False
+        return user.role == "approver" or decides_as_manager(get_session(), get_ctx(), user)
+
     @app.context_processor
     def _who():
         from ticket_service.runtime import get_ctx
         user = current_user()
-        return {"me": user, "me_staff": is_staff(user), "policies": get_ctx().policies}
+        return {"me": user, "me_staff": is_staff(user), "policies": get_ctx().policies,
+                "me_decides": _decides(user)}

@@ -14,6 +14,7 @@ from ticket_service.demo.tickets import PEOPLE
 from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.http.errors import ApiError
 from ticket_service.http.web.common import env, home_for, safe_next
+from ticket_service.runtime import get_ctx
 
 bp = Blueprint("auth_pages", __name__)
 ROLE_LABELS = {"employee": "salarié·e", "technician": "technicien·ne", "approver": "valideur·se", "admin": "admin"}
@@ -50,7 +51,8 @@ def sign_in():
             person = authenticate(email, password)
         except ApiError as exc:  # same message for an unknown account and a wrong password
             flash(_("Trop de tentatives de connexion : réessayez dans quelques minutes.") if exc.status == 429
-                  else _("Adresse e-mail ou mot de passe incorrect."), "error")
+                  else _("L'annuaire de l'entreprise ne répond pas : réessayez dans quelques minutes.")
+                  if exc.status == 503 else _("Adresse e-mail ou mot de passe incorrect."), "error")
             status = exc.status
         else:
             start_session(person)
@@ -63,7 +65,16 @@ def sign_in_page(status: int, email: str = "", wanted: str | None = None):
     return render_template("auth/sign_in.html", next=safe_next(wanted, ""), email=email,
                            demo=_demo_accounts(), demo_password=current_app.config.get("DEMO_PASSWORD"),
                            sso=bool(header_name(current_app.config)), local_passwords=local_passwords(),
-                           oidc_name=oidc.provider_name() if oidc.enabled() else None), status
+                           oidc_name=oidc.provider_name() if oidc.enabled() else None,
+                           login_type=_login_type()), status
+
+
+def _login_type() -> str:
+    """Return the sign-in field's input type: text when people sign in with a directory name (uid, sAMAccountName)."""
+    directory = get_ctx().policies.directory
+    if current_app.config["PASSWORD_SIGN_IN"] == "local" or directory is None:
+        return "email"
+    return "email" if directory.login_attribute.lower() in ("mail", "userprincipalname") else "text"
 
 
 @bp.post("/deconnexion")

@@ -11,13 +11,17 @@ from ticket_service.actions import tickets as ticket_actions
 from ticket_service.actions import workflow
 from ticket_service.domain import delays, following, mail_audience, sla
 from ticket_service.domain.access import approver_view
+from ticket_service.domain.approvals import is_designated
+from ticket_service.domain.directory import MANAGER
 from ticket_service.domain.errors import invalid, not_found
 from ticket_service.domain.tickets import survey_offered
 from ticket_service.domain.vocabulary import DECISIONS, RATING_COMMENT, REASON
 from ticket_service.http.web import articles as kb
 from ticket_service.http.web.common import back_to, done, env, form_int, form_text, signed_in, ticket_for
 from ticket_service.runtime import get_files
-from ticket_service.store.models import Approval, ArticleLink, Attachment, Comment, MailOptOut, Person, Ticket
+from ticket_service.store.models import (
+    Approval, ArticleLink, Attachment, Comment, DirectoryEntry, MailOptOut, Person, Ticket,
+)
 
 bp = Blueprint("portal", __name__, url_prefix="/mes-demandes")
 
@@ -53,16 +57,19 @@ def resolution_articles(db, ctx, ticket: Ticket) -> list[dict]:
 
 
 def _awaiting(db, ctx, user) -> list[Ticket]:
-    """Access requests waiting for this approver's decision."""
-    if user.role != "approver":
-        return []
-    items = [cid for cid, item in ctx.policies.catalogue.items() if user.email.lower() in item.approvers]
-    if not items:
-        return []
+    """Access requests waiting for this approver's decision (or this manager's, for the people reporting to them)."""
+    items = [cid for cid, item in ctx.policies.catalogue.items() if user.email.lower() in item.approvers] \
+        if user.role == "approver" else []
     decided = select(Approval.ticket_id).where(Approval.approver_id == user.id)
-    return list(db.scalars(select(Ticket).where(
-        Ticket.type == "access_request", Ticket.status == "awaiting_approval", Ticket.catalogue_item.in_(items),
-        Ticket.requester_id != user.id, Ticket.id.not_in(decided)).order_by(Ticket.id)))
+    waiting = select(Ticket).where(Ticket.type == "access_request", Ticket.status == "awaiting_approval",
+                                   Ticket.requester_id != user.id, Ticket.id.not_in(decided)).order_by(Ticket.id)
+    listed = list(db.scalars(waiting.where(Ticket.catalogue_item.in_(items)))) if items else []
+    by_manager = [cid for cid, item in ctx.policies.catalogue.items() if MANAGER in item.approvers]
+    reports = select(DirectoryEntry.person_id).where(DirectoryEntry.manager_id == user.id)
+    managed = list(db.scalars(waiting.where(Ticket.catalogue_item.in_(by_manager), Ticket.requester_id.in_(reports)))
+                   ) if by_manager else []
+    seen = {t.id for t in listed}
+    return sorted(listed + [t for t in managed if t.id not in seen and is_designated(ctx, t, user)], key=lambda t: t.id)
 
 
 @bp.get("/a-valider")

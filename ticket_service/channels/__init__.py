@@ -1,0 +1,1 @@
+"""Ways in other than the web: the company directory (LDAP / Active Directory)."""
