@@ -13,6 +13,7 @@ from pathlib import Path
 
 from search import ConfigError, HelpdeskConfig, Organisation, load_helpdesk_config, valid_timezone
 
+from ticket_service.domain.alert_config import AlertsConfig, read_alerts
 from ticket_service.domain.vocabulary import LEVELS, PRIORITIES, REQUEST_TYPES
 from ticket_service.domain.webhooks import WebhookConfig, read_webhooks
 
@@ -129,6 +130,7 @@ class Policies:
     # sla.on_breach: priority → what the SLA watch does on a breach, e.g. (("notify_group_lead", None), ("reassign", "g"))
     on_breach: dict[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
     webhooks: WebhookConfig = field(default_factory=WebhookConfig)  # webhooks: endpoints and allow-list
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)  # alerts: monitoring alerts → tickets
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -239,6 +241,7 @@ class _Validator:
             organisation=self.config.organisation, form_labels=self._form_labels(request_types, urgency, impact),
             job_intervals=self._job_intervals(), on_breach=self._on_breach(groups), source=self.source,
             webhooks=read_webhooks(self.data.get("webhooks"), self.fail, os.environ),
+            alerts=read_alerts(self.data.get("alerts"), self.fail, impact, urgency, self.config.kb.categories),
         )
 
     def _job_intervals(self) -> dict[str, int]:
