@@ -271,3 +271,24 @@ def test_a_bad_alerts_section_names_the_key(tmp_path, section, key):
     path.write_text(text[:start] + "\n" + section + text[end:], encoding="utf-8")
     with pytest.raises(PolicyError, match=f"`{key}`"):
         load_policies(path)
+
+
+def test_the_database_refuses_a_second_open_row_for_a_fingerprint_but_keeps_any_number_of_past_ones(app, database,
+                                                                                                     tokens):
+    """The guard the burst relies on, on every backend (SQLite serialises writers anyway; PostgreSQL needs it)."""
+    from sqlalchemy.exc import IntegrityError
+
+    ticket_id = post(app, tokens["prometheus"], generic("guard-0")).get_json()["items"][0]["ticket_id"]
+    with database.reader() as db:
+        source_id = db.scalar(select(AlertSource.id).where(AlertSource.name == "prometheus"))
+    now = utcnow()
+
+    def row(open_marker):
+        return AlertTicket(source_id=source_id, fingerprint="guard-1", ticket_id=ticket_id, open=open_marker,
+                           repeats=0, first_seen=now, last_seen=now)
+
+    with database.write() as db:
+        db.add_all([row(None), row(None), row(1)])
+    with pytest.raises(IntegrityError):
+        with database.write() as db:
+            db.add(row(1))
