@@ -127,6 +127,13 @@ SETTINGS += (
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 
+# monitoring alerts in (helpdesk.yml `alerts:`; ticket_service/channels/alerts.py, docs/canaux-alertes.md)
+SETTINGS += (
+    ("ALERTS_MAX_JSON_BYTES", 1024 * 1024, "Largest body of POST /api/v1/alerts (an Alertmanager group of up to 500 "
+     "alerts with their labels)."),
+)
+DEFAULTS = {name: default for name, default, _ in SETTINGS}
+
 
 def deflection_window(config) -> timedelta:
     """How long after a help session a ticket from the same person still counts against it."""

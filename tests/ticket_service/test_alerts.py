@@ -292,3 +292,14 @@ def test_the_database_refuses_a_second_open_row_for_a_fingerprint_but_keeps_any_
     with pytest.raises(IntegrityError):
         with database.write() as db:
             db.add(row(1))
+
+
+def test_a_large_alertmanager_group_is_read_up_to_its_own_limit(app, database, tokens):
+    padding = "x" * 900  # 300 alerts of about 1.3 kB: past MAX_JSON_BYTES (256 kB), within ALERTS_MAX_JSON_BYTES
+    group = alertmanager(*[am_alert(f"big{n % 3:013d}", description=padding) for n in range(300)])
+    response = post(app, tokens["prometheus"], group)
+    assert response.status_code == 200, response.get_json()
+    assert Counter(i["result"] for i in response.get_json()["items"]) == {"created": 3, "repeated": 297}
+    too_big = alertmanager(*[am_alert(f"big{n:013d}", description=padding) for n in range(900)])
+    response = post(app, tokens["prometheus"], too_big)
+    assert response.status_code == 413 and response.get_json()["error"]["code"] == "payload_too_large"
