@@ -303,3 +303,16 @@ def test_a_large_alertmanager_group_is_read_up_to_its_own_limit(app, database, t
     too_big = alertmanager(*[am_alert(f"big{n:013d}", description=padding) for n in range(900)])
     response = post(app, tokens["prometheus"], too_big)
     assert response.status_code == 413 and response.get_json()["error"]["code"] == "payload_too_large"
+
+
+def test_the_desk_shows_an_alert_ticket_with_its_notes_and_system_resolution(app, tokens):
+    from tshelpers import Browser
+
+    ticket_id = post(app, tokens["prometheus"], generic("desk-page"))
+    ticket_id = ticket_id.get_json()["items"][0]["ticket_id"]
+    post(app, tokens["prometheus"], generic("desk-page"))
+    post(app, tokens["prometheus"], generic("desk-page", "resolved"))
+    page = Browser(app, "n1").get(f"/desk/tickets/{ticket_id}")
+    assert page.status_code == 200
+    assert "Supervision (prometheus)" in page.text and "répétition n° 1" in page.text
+    assert "Alerte rétablie" in page.text
