@@ -156,14 +156,15 @@ def main() -> None:
             cleanup()
     else:
         print("(PostgreSQL skipped: pass --pg URL or set GUICHET_TEST_DATABASE_URL)")
-    print(f"{'backend':<11} {'alerts/s':>9} {'baseline creates/s':>19} {'tickets per burst':>18} {'expected':>9}  errors")
+    print(f"{'backend':<11} {'alerts/s':>9} {'baseline creates/s':>19} {'tickets per burst':>18} {'expected':>9}"
+          "  errors")
     for row in rows:
         ok = all(t == args.fingerprints for t in row["tickets"])
         print(f"{row['backend']:<11} {row['alerts/s']:>9.1f} {row['creates/s']:>19.1f} "
               f"{','.join(map(str, row['tickets'])):>18} {args.fingerprints:>9}  {row['failures'] or 'none'}"
               f"{'' if ok else '  DUPLICATE TICKETS'}")
-    print(f"median of {args.runs} bursts of {args.alerts} alerts ({args.fingerprints} fingerprints) from {args.clients} "
-          "clients; baseline: POST /api/v1/tickets, same server, same clients; waitress 8 threads.")
+    print(f"median of {args.runs} bursts of {args.alerts} alerts ({args.fingerprints} fingerprints) from "
+          f"{args.clients} clients; baseline: POST /api/v1/tickets, same server, same clients; waitress 8 threads.")
 
 
 if __name__ == "__main__":

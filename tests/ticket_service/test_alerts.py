@@ -27,8 +27,8 @@ def app(db_url, tmp_path_factory):
     helpdesk = folder / "helpdesk.yml"
     text = (ROOT / "helpdesk.yml").read_text(encoding="utf-8")
     assert "  sources: {}" in text
-    helpdesk.write_text(text.replace("  sources: {}", "  sources:\n    kuma: {resolve_on_recovery: false, category: reseau-vpn}"),
-                        encoding="utf-8")
+    kuma = "  sources:\n    kuma: {resolve_on_recovery: false, category: reseau-vpn}"
+    helpdesk.write_text(text.replace("  sources: {}", kuma), encoding="utf-8")
     application = create_app(app_config(db_url, folder, HELPDESK_CONFIG=str(helpdesk)))
     yield application
     application.extensions["guichet_db"].dispose()

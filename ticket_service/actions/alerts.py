@@ -46,7 +46,8 @@ class NewToken:
 def add_source(db: Session, name: str, now: datetime) -> NewToken:
     """Give a source a new token: a new source, or one whose token was revoked (its open alerts stay its own)."""
     if not SOURCE_NAME.match(name or ""):
-        raise invalid("Nom de source invalide.", {"name": "1 à 63 caractères a-z, 0-9, - et _ (commençant par a-z ou 0-9)"})
+        raise invalid("Nom de source invalide.",
+                      {"name": "1 à 63 caractères a-z, 0-9, - et _ (commençant par a-z ou 0-9)"})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     source = db.scalar(select(AlertSource).where(AlertSource.name == name).with_for_update())
     if source is not None and source.revoked_at is None:

@@ -28,7 +28,8 @@ GENERIC = {
     "status": Field("enum", required=True, choices=STATUSES),
     "title": Field("str", required=True, min_len=TITLE[0], max_len=TITLE[1]),
     "description": Field("str", max_len=DESCRIPTION[1]),
-    "severity": Field("str", max_len=40, nullable=True, description="critical, error, warning, info (helpdesk.yml alerts.severities)."),
+    "severity": Field("str", max_len=40, nullable=True,
+                      description="critical, error, warning, info (helpdesk.yml alerts.severities)."),
     "service": Field("str", max_len=100, nullable=True),
     "major_incident": Field("int", minimum=1, nullable=True, description="An open major incident's ticket id."),
 }

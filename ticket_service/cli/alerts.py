@@ -32,7 +32,8 @@ def token_add(name: str):
         except Invalid:
             raise click.ClickException(f"{name!r}: a source name is 1 to 63 of a-z, 0-9, - and _.") from None
         except Conflict:
-            raise click.ClickException(f"{name} already has a token: `guichet alerts token revoke {name}` first.") from None
+            raise click.ClickException(
+                f"{name} already has a token: `guichet alerts token revoke {name}` first.") from None
     click.echo(created.token)
     click.echo(f"Token of alert source {name}: shown once, put it in the monitoring system's secret store "
                "(Authorization: Bearer …).", err=True)

@@ -99,8 +99,9 @@ def absorb(db: Session, ctx: Context, source: AlertSource, alert: Alert, now: da
 
 def _open_row(db: Session, source: AlertSource, fingerprint: str) -> tuple[AlertTicket | None, Ticket | None]:
     """Return the fingerprint's open row and ticket, both locked; let go of a ticket the desk resolved or closed."""
-    row = db.scalar(select(AlertTicket).where(AlertTicket.source_id == source.id, AlertTicket.fingerprint == fingerprint,
-                                              AlertTicket.open == 1).with_for_update()
+    row = db.scalar(select(AlertTicket).where(AlertTicket.source_id == source.id,
+                                              AlertTicket.fingerprint == fingerprint, AlertTicket.open == 1)
+                    .with_for_update()
                     .execution_options(populate_existing=True))
     if row is None:
         return None, None

@@ -159,7 +159,8 @@ def _resolve(db: Session, ctx: Context, ticket: Ticket, actor: Person, now: date
 def _system_resolve(db: Session, ctx: Context, ticket: Ticket, now: datetime, *, note: str | None = None) -> None:
     """Resolve as the system (an alert's recovery): a note is required, articles are not (no one chose a fix)."""
     if not fits(note, RESOLUTION_NOTE):
-        raise invalid("La résolution est incomplète.", {"note": "une note de résolution d'au moins 10 caractères est obligatoire"})
+        raise invalid("La résolution est incomplète.",
+                      {"note": "une note de résolution d'au moins 10 caractères est obligatoire"})
     ticket.resolution_note = note.strip()
     ticket.kb_gap = False
     ticket.resolved_at = now

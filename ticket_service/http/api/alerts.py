@@ -17,7 +17,8 @@ from ticket_service.runtime import get_ctx, get_session
      "(`guichet alerts token add NAME`): one open ticket per fingerprint; repeats and recoveries add notes.",
      raw_body=channel.body_schema,
      responses={200: "absorbed: one result per alert (created, repeated, recovered, resolved, ignored)",
-                400: "unreadable JSON", 413: "body over ALERTS_MAX_JSON_BYTES", 401: "missing, unknown or revoked source token", 422: "invalid alert"})
+                400: "unreadable JSON", 401: "missing, unknown or revoked source token",
+                413: "body over ALERTS_MAX_JSON_BYTES", 422: "invalid alert"})
 def alerts_create():
     db, ctx = get_session(), get_ctx()  # never current_user(): a source is not a person
     source = channel.authenticate(db)
