@@ -27,7 +27,8 @@ def app(db_url, tmp_path_factory):
     helpdesk = folder / "helpdesk.yml"
     text = (ROOT / "helpdesk.yml").read_text(encoding="utf-8")
     assert "  sources: {}" in text
-    kuma = "  sources:\n    kuma: {resolve_on_recovery: false, category: reseau-vpn}"
+    kuma = ("  sources:\n    kuma: {resolve_on_recovery: false, category: reseau-vpn}\n"
+            "    zabbix-major: {attach_to_open_major: true}")
     helpdesk.write_text(text.replace("  sources: {}", kuma), encoding="utf-8")
     application = create_app(app_config(db_url, folder, HELPDESK_CONFIG=str(helpdesk)))
     yield application
@@ -37,7 +38,7 @@ def app(db_url, tmp_path_factory):
 @pytest.fixture(scope="module")
 def tokens(database) -> dict[str, str]:
     made = {}
-    for name in ("prometheus", "kuma", "burst"):
+    for name in ("prometheus", "kuma", "burst", "zabbix-major"):
         with database.write() as db:
             made[name] = add_source(db, name, utcnow()).token
     return made
@@ -178,6 +179,10 @@ def test_an_alert_is_attached_to_an_open_major_incident_by_field_or_label(app, d
         [(by_field["ticket_id"], "related"), (by_label["ticket_id"], "related")])
     response = tech.get(f"/api/v1/tickets/{by_field['ticket_id']}/links")
     assert response.status_code == 200 and str(major["id"]) in str(response.get_json())
+    # alerts.sources.zabbix-major.attach_to_open_major: the newest open major incident, without naming it
+    auto = post(app, tokens["zabbix-major"], generic("zbx-major-1")).get_json()["items"][0]
+    assert auto["major_incident"] == major["id"]
+    assert post(app, tokens["prometheus"], generic("not-attached")).get_json()["items"][0]["major_incident"] is None
 
 
 @pytest.mark.parametrize("body, status, field", [
