@@ -166,6 +166,12 @@ SETTINGS += (
     ("PASSWORD_SIGN_IN", "local", "Which password a sign-in checks: local (Guichet's own), ldap (a bind to the "
      "directory as the person; Guichet stores no password) or both (local when the account has one, else ldap)."),
 )
+
+# monitoring alerts in (helpdesk.yml `alerts:`; ticket_service/channels/alerts.py, docs/canaux-alertes.md)
+SETTINGS += (
+    ("ALERTS_MAX_JSON_BYTES", 1024 * 1024, "Largest body of POST /api/v1/alerts (an Alertmanager group of up to 500 "
+     "alerts with their labels)."),
+)
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 
 

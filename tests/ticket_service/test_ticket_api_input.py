@@ -184,6 +184,10 @@ def test_openapi_document_lists_every_route_and_matches_the_validators(app, api,
             schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
             if schema is None:
                 continue
+            if "oneOf" in schema:  # POST /alerts: Alertmanager's body stays open (its sender adds fields between
+                # versions); the generic form is closed, and test_alerts.py checks its unknown field → 400
+                assert [s["additionalProperties"] for s in schema["oneOf"] if "alerts" not in s["properties"]] == [False]
+                continue
             assert schema["additionalProperties"] is False
             url = path.replace("{ticket_id}", str(target["id"])).replace("{article_id}", "poste-lent")
             response = tech.open(method.upper(), url, json={"pas_dans_le_schema": 1})

@@ -1,1 +1,1 @@
-"""Ways in other than the web: the company directory (LDAP / Active Directory)."""
+"""Ways in other than the web: monitoring alerts, mail in and the company directory (LDAP / Active Directory)."""

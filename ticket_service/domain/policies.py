@@ -15,6 +15,7 @@ from search import ConfigError, HelpdeskConfig, Organisation, load_helpdesk_conf
 
 from ticket_service.domain.automation import Rule, read_rules
 from ticket_service.domain.directory import MANAGER, DirectoryConfig, read_directory
+from ticket_service.domain.alert_config import AlertsConfig, read_alerts
 from ticket_service.domain.vocabulary import LEVELS, PRIORITIES, REQUEST_TYPES
 from ticket_service.domain.webhooks import WebhookConfig, read_webhooks
 
@@ -135,6 +136,7 @@ class Policies:
     waiting_reminder_hours: float = 19.0  # waiting.reminder_after: business hours on hold before one reminder mail
     automation: tuple[Rule, ...] = ()  # automation: the rules, in file order (domain.automation)
     directory: DirectoryConfig | None = None  # directory: the LDAP / Active Directory people are synced from
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)  # alerts: monitoring alerts → tickets
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -250,6 +252,7 @@ class _Validator:
             automation=read_rules(self.data.get("automation"), self.fail, categories=self.config.kb.categories,
                                   impact=impact, urgency=urgency, groups=groups),
             directory=read_directory(self.data.get("directory"), self.fail, os.environ),
+            alerts=read_alerts(self.data.get("alerts"), self.fail, impact, urgency, self.config.kb.categories),
         )
 
     def _retention(self) -> int | None:

@@ -27,9 +27,10 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     ("new", "waiting"): frozenset({STAFF}),
     ("in_progress", "waiting"): frozenset({STAFF}),
     ("waiting", "in_progress"): frozenset({STAFF, REQUESTER}),  # the requester's reply resumes the work
-    ("new", "resolved"): frozenset({STAFF}),
-    ("in_progress", "resolved"): frozenset({STAFF}),
-    ("waiting", "resolved"): frozenset({STAFF}),
+    # the system resolves too: a monitoring alert's recovery (a note, no article: nobody worked on a fix)
+    ("new", "resolved"): frozenset({STAFF, SYSTEM}),
+    ("in_progress", "resolved"): frozenset({STAFF, SYSTEM}),
+    ("waiting", "resolved"): frozenset({STAFF, SYSTEM}),
     ("resolved", "closed"): frozenset({REQUESTER, SYSTEM}),  # the requester confirms, or auto-close
     ("resolved", "in_progress"): frozenset({REQUESTER, STAFF}),  # reopen: the fix is refused
     ("awaiting_approval", "new"): frozenset({SYSTEM}),  # approved by quorum
@@ -71,7 +72,9 @@ def transition(db: Session, ctx: Context, ticket: Ticket, actor: Person | None, 
     if not allowed & kinds:
         raise Forbidden("forbidden", "Vous ne pouvez pas faire ce changement d'état.")
     old = ticket.status
-    if to == "resolved":
+    if to == "resolved" and kinds == {SYSTEM}:
+        _system_resolve(db, ctx, ticket, now, **resolution)
+    elif to == "resolved":
         _resolve(db, ctx, ticket, actor, now, **resolution)
     elif SELF_SERVICE in kinds:
         _self_resolve(db, ctx, ticket, actor, now, **resolution)
@@ -154,6 +157,20 @@ def _resolve(db: Session, ctx: Context, ticket: Ticket, actor: Person, now: date
             if incident.status in WORKING:
                 transition(db, ctx, incident, actor, "resolved", reason=f"problème #{ticket.id} résolu", now=now,
                            note=f"Résolu avec le problème #{ticket.id} : {note.strip()}", articles=articles, kb_gap=kb_gap)
+
+
+def _system_resolve(db: Session, ctx: Context, ticket: Ticket, now: datetime, *, note: str | None = None) -> None:
+    """Resolve as the system (an alert's recovery): a note is required, articles are not (no one chose a fix)."""
+    if not fits(note, RESOLUTION_NOTE):
+        raise invalid("La résolution est incomplète.",
+                      {"note": "une note de résolution d'au moins 10 caractères est obligatoire"})
+    ticket.resolution_note = note.strip()
+    ticket.kb_gap = False
+    ticket.resolved_at = now
+    ticket.first_contact_resolution = None  # no technician contact to judge
+    sla.resume(ticket, now, ctx.policies, ctx.calendar)
+    sla.pause(ticket, now, keep_due=True)
+    emit(db, TicketResolved(ticket.id, None, now))
 
 
 def _self_resolve(db: Session, ctx: Context, ticket: Ticket, actor: Person, now: datetime, *,

@@ -25,7 +25,7 @@ PRIORITIES = ("P1", "P2", "P3", "P4")
 PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES, 1)}
 
 # Where a request came in: the portal's form, the JSON API, mail, a monitoring alert, an import, the desk (by phone).
-CHANNELS = ("form", "api", "web", "mail", "alert", "import", "phone")
+CHANNELS = ("form", "api", "web", "mail", "monitoring", "import", "phone")
 
 LINK_KINDS = ("duplicate_of", "caused_by", "related")
 DECISIONS = ("approved", "rejected")

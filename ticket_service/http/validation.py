@@ -121,11 +121,11 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-def read_json() -> dict:
+def read_json(limit_setting: str = "MAX_JSON_BYTES") -> dict:
     """Parse the request body as a JSON object, turning every malformed input into a 4xx."""
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "Envoyez du JSON (Content-Type: application/json).")
-    limit = int(current_app.config["MAX_JSON_BYTES"])
+    limit = int(current_app.config[limit_setting])
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, "payload_too_large", f"Corps JSON trop volumineux (au plus {limit} octets).")
     raw = request.stream.read(limit + 1)

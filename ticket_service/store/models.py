@@ -514,3 +514,37 @@ class DirectoryRun(Base):
     updated: Mapped[int] = mapped_column(Integer)
     disabled: Mapped[int] = mapped_column(Integer)
     message: Mapped[str | None] = mapped_column(Text)
+
+
+# --- Monitoring alerts -------------------------------------------------------------------------------------------
+
+
+class AlertSource(Base):
+    """A monitoring system allowed to post alerts: its token's SHA-256 and the inactive person its tickets are from."""
+
+    __tablename__ = "alert_sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertTicket(Base):
+    """The ticket of one alert fingerprint; ``open`` is 1 while it takes the alert's repeats, NULL once let go.
+
+    NULLs never collide in a unique constraint (SQLite and PostgreSQL alike): one open row per source and
+    fingerprint, any number of past ones, and two racing requests cannot both open a ticket.
+    """
+
+    __tablename__ = "alert_tickets"
+    __table_args__ = (UniqueConstraint("source_id", "fingerprint", "open"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("alert_sources.id"))
+    fingerprint: Mapped[str] = mapped_column(String(200))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    open: Mapped[int | None] = mapped_column(Integer)
+    repeats: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -17,6 +17,8 @@ ANYONE = frozenset(ROLES) | {"anonymous"}
 SIGNED_IN = frozenset(ROLES)
 STAFF = STAFF_ROLES
 APPROVER = frozenset({"approver"})
+# Not a person's role: the view checks a monitoring source's own token (http/api/alerts.py), nothing else opens it.
+ALERT_SOURCE = frozenset({"alert_source"})
 
 # Function-level permissions: endpoint → roles that may call it. Object-level checks (own ticket,
 # designated approver) happen in the views through access.load_ticket. An endpoint missing here is denied.
@@ -55,6 +57,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "api.incidents_major": ANYONE,  # the banner shows before sign-in; public title/text only
     "api.incident_join": SIGNED_IN,
     "api.article_stats": ANYONE,
+    "api.alerts_create": ALERT_SOURCE,
     "api_fallback.unknown": ANYONE,
     "suggest.suggest": ANYONE,  # http/api/suggest.py: employee-audience article suggestions
     # help sessions and deflection (http/api/events.py, metrics.py, help_tickets.py)
@@ -73,6 +76,8 @@ def _authorize():
     allowed = PERMISSIONS.get(request.endpoint or "")
     if allowed is None:
         raise not_found()
+    if allowed is ALERT_SOURCE:
+        return  # a source's token is no person's: the view authenticates it, and it opens no other endpoint
     role = role_of(current_user())
     if role not in allowed:
         if role == "anonymous":
@@ -110,7 +115,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_authorize)
     app.after_request(_api_headers)
     from ticket_service.http.api import (  # noqa: F401  (routes)
-        incidents, openapi, session, ticket_actions, ticket_items, tickets,
+        alerts, incidents, openapi, session, ticket_actions, ticket_items, tickets,
     )
 
     app.register_blueprint(bp)

@@ -21,11 +21,11 @@ PAGE_QUERY = {
 
 def doc(summary: str, *, body: dict[str, Field] | Callable[[], dict[str, Field]] | None = None,
         query: dict[str, Field] | None = None, responses: dict[int, str] | None = None, multipart: bool = False,
-        idempotent_create: bool = False):
-    """Attach OpenAPI metadata to a view (read by api/openapi.py)."""
+        idempotent_create: bool = False, raw_body: Callable[[], dict] | None = None):
+    """Attach OpenAPI metadata to a view (read by api/openapi.py); ``raw_body`` gives a JSON Schema of its own."""
     def wrap(view):
         view.openapi = {"summary": summary, "body": body, "query": query, "responses": responses or {},
-                        "multipart": multipart, "idempotent_create": idempotent_create}
+                        "multipart": multipart, "idempotent_create": idempotent_create, "raw_body": raw_body}
         return view
     return wrap
 

@@ -47,7 +47,8 @@ def build_document() -> dict:
             op = {"operationId": f"{rule.endpoint.split('.')[-1]}", "summary": meta["summary"],
                   "x-roles": sorted(PERMISSIONS[rule.endpoint]), "parameters": list(params),
                   "responses": {str(code): {"description": text} for code, text in meta.get("responses", {}).items()}}
-            op["responses"].setdefault("200" if method != "POST" else "201", {"description": "success"})
+            if not any(str(code).startswith("2") for code in op["responses"]):
+                op["responses"]["200" if method != "POST" else "201"] = {"description": "success"}
             op["responses"]["default"] = {"description": "error envelope",
                                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             for name, field in (meta.get("query") or {}).items():
@@ -55,7 +56,9 @@ def build_document() -> dict:
             if meta.get("idempotent_create"):
                 op["parameters"].append({"name": "Idempotency-Key", "in": "header", "required": False,
                                          "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,100}$"}})
-            if meta.get("body") is not None:
+            if meta.get("raw_body") is not None:
+                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": meta["raw_body"]()}}}
+            elif meta.get("body") is not None:
                 op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _object(meta["body"])}}}
             elif meta.get("multipart"):
                 op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
