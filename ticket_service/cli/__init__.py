@@ -7,9 +7,11 @@ from flask import Flask
 
 from ticket_service.cli import database, demo, events, importing, jobs, kb, learning, report, serve, tickets, users
 from ticket_service.cli import webhooks as webhooks_cli
+from ticket_service.cli import mail as mail_cli
 
 GROUPS = (kb.kb, database.db, demo.demo, users.users, tickets.tickets, learning.learning, report.report,
-          events.events, jobs.jobs, importing.import_, webhooks_cli.webhooks)
+          events.events, jobs.jobs, importing.import_, webhooks_cli.webhooks,
+          mail_cli.mail)
 
 
 @click.group()

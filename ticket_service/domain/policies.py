@@ -15,6 +15,7 @@ from search import ConfigError, HelpdeskConfig, Organisation, load_helpdesk_conf
 
 from ticket_service.domain.vocabulary import LEVELS, PRIORITIES, REQUEST_TYPES
 from ticket_service.domain.webhooks import WebhookConfig, read_webhooks
+from ticket_service.domain.inbound_mail import MailInConfig, read_mail_in
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOUR = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -129,6 +130,7 @@ class Policies:
     # sla.on_breach: priority → what the SLA watch does on a breach, e.g. (("notify_group_lead", None), ("reassign", "g"))
     on_breach: dict[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
     webhooks: WebhookConfig = field(default_factory=WebhookConfig)  # webhooks: endpoints and allow-list
+    mail_in: MailInConfig = field(default_factory=MailInConfig)  # mail_in: the IMAP mailboxes read (channels/imap.py)
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -239,6 +241,7 @@ class _Validator:
             organisation=self.config.organisation, form_labels=self._form_labels(request_types, urgency, impact),
             job_intervals=self._job_intervals(), on_breach=self._on_breach(groups), source=self.source,
             webhooks=read_webhooks(self.data.get("webhooks"), self.fail, os.environ),
+            mail_in=read_mail_in(self.data.get("mail_in"), self.fail),
         )
 
     def _job_intervals(self) -> dict[str, int]:
