@@ -352,3 +352,27 @@ def test_guichet_mail_fetch_maildir_imports_once_and_exits(app, box, db_url, tmp
     assert "1 ticket" in done.output
     again = CliRunner().invoke(guichet, ["mail", "fetch", "--maildir", str(box)], env=env, catch_exceptions=False)
     assert "nothing waiting" in again.output
+
+
+def test_the_quarantine_lists_why_from_subject_date_escaped_and_a_release_makes_a_ticket(app, box):
+    """The desk sees each kept-out mail and lets one in (POST with CSRF): a new ticket of its sender."""
+    stranger = mail("Fournisseur <devis@fournisseur.test>", "<script>alert('q')</script> Devis", "Voici le devis.")
+    drop(box, stranger)
+    fetch(app, box)
+    row = row_of(app, stranger)
+    desk = Browser(app, "n1")
+    page = desk.get("/desk/quarantaine").text
+    assert f'id="mail-{row.id}"' in page and "devis@fournisseur.test" in page and "expéditeur inconnu" in page
+    assert "&lt;script&gt;alert(" in page and "<script>alert(" not in page
+    assert Browser(app, "employee_a").get("/desk/quarantaine").status_code == 403
+    forged = desk.client.post(f"/desk/quarantaine/{row.id}/liberer")  # no CSRF token
+    assert forged.status_code in (400, 403) and row_of(app, stranger).outcome == "quarantined"
+    released = desk.submit(f"/desk/quarantaine/{row.id}/liberer")
+    assert released.status_code == 303
+    after = row_of(app, stranger)
+    assert after.outcome == "released" and after.raw is None and after.released_by == person_id(app, ROLES["n1"])
+    made = ticket(app, after.ticket_id)
+    assert made.channel == "mail" and made.requester_id == person_id(app, "devis@fournisseur.test")
+    assert released.headers["Location"].endswith(f"/desk/tickets/{made.id}")
+    assert desk.submit(f"/desk/quarantaine/{row.id}/liberer").status_code == 404  # once only
+    assert f'id="mail-{row.id}"' not in desk.get("/desk/quarantaine").text
