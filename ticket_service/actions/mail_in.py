@@ -23,6 +23,7 @@ from ticket_service.domain.context import Context
 from ticket_service.domain.errors import DomainError, Forbidden, NotFound, not_found
 from ticket_service.domain.inbound_mail import Inbound, participants
 from ticket_service.domain.vocabulary import COMMENT, DESCRIPTION, ENDED, STAFF_ROLES
+from ticket_service.store import faults
 from ticket_service.store.files import FileStore
 from ticket_service.store.models import Attachment, InboundMail, Person, Ticket
 
@@ -142,6 +143,7 @@ def _ticket(db: Session, ctx: Context, files: FileStore, row: InboundMail, actor
         data["requester_id"] = requester.id
     # The key makes the create idempotent: after a crash past this commit, the next run gets this ticket back.
     ticket = create_ticket(db, ctx, actor, data, key=f"mail:{mail.raw_sha256}", channel="mail").ticket
+    faults.crash("mail_in.after_create")  # the crash test (E-01) dies here too: ticket committed, mail not recorded
     row.outcome, row.reason, row.ticket_id = ("released" if released else "ticket"), row.reason, ticket.id
     row.raw = None
     stored = _files(db, ctx, files, ticket, requester, mail, raw)
