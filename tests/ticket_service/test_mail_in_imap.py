@@ -218,13 +218,13 @@ def test_guichet_mail_fetch_imap_by_name_and_an_unknown_name(app, dovecot, db_ur
 
 
 @pytest.mark.parametrize("section, key", [
-    ("[{name: a, host: h, username: u}]", "mail_in[0].password_env"),
-    ("[{name: a, host: h, username: u, password_env: 'hunter2!'}]", "mail_in[0].password_env"),
-    ("[{name: a, host: h, username: u, password_env: P, security: none}]", "mail_in[0].security"),
-    ("[{name: a, host: h, username: u, password_env: P, passwd: x}]", "mail_in[0].passwd"),
-    ("[{name: a, host: h, username: u, auth: oauth2, client_secret_env: S}]", "mail_in[0].token_endpoint"),
+    ("[{name: a, host: h, username: u}]", "mail_in.0.password_env"),
+    ("[{name: a, host: h, username: u, password_env: 'hunter2!'}]", "mail_in.0.password_env"),
+    ("[{name: a, host: h, username: u, password_env: P, security: none}]", "mail_in.0.security"),
+    ("[{name: a, host: h, username: u, password_env: P, passwd: x}]", "mail_in.0.passwd"),
+    ("[{name: a, host: h, username: u, auth: oauth2, client_secret_env: S}]", "mail_in.0.token_endpoint"),
     ("[{name: a, host: h, username: u, password_env: P}, {name: a, host: h, username: u, password_env: P}]",
-     "mail_in[1].name"),
+     "mail_in.1.name"),
     ("{name: a}", "mail_in"),
 ])
 def test_mail_in_settings_are_validated_naming_the_key_and_the_fix(tmp_path, section, key):

@@ -104,7 +104,7 @@ def read_mail_in(spec, fail: Callable[[str, str, str], None]) -> MailInConfig:
     known = set(Mailbox.__dataclass_fields__)
     boxes: list[Mailbox] = []
     for i, item in enumerate(spec):
-        key = f"mail_in[{i}]"
+        key = f"mail_in.{i}"
         if not isinstance(item, dict):
             fail(key, "must be a mapping", example)
         unknown = sorted(set(item) - known)
