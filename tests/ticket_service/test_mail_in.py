@@ -376,3 +376,16 @@ def test_the_quarantine_lists_why_from_subject_date_escaped_and_a_release_makes_
     assert released.headers["Location"].endswith(f"/desk/tickets/{made.id}")
     assert desk.submit(f"/desk/quarantaine/{row.id}/liberer").status_code == 404  # once only
     assert f'id="mail-{row.id}"' not in desk.get("/desk/quarantaine").text
+
+
+def test_a_disabled_account_is_not_revived_by_mail(app, box):
+    from ticket_service.actions.people import disable_person
+
+    with get_database(app).writer() as db:
+        db.add(Person(email="parti@ferrand-associes.fr", name="Parti", role="employee", active=True, session_epoch=0))
+        db.commit()
+        disable_person(db, "parti@ferrand-associes.fr")
+    gone = mail("parti@ferrand-associes.fr", "Je suis revenu", "Réactivez-moi.")
+    drop(box, gone)
+    assert fetch(app, box, unknown_senders="create").counts == {"quarantined": 1}
+    assert row_of(app, gone).reason == "unknown_sender"

@@ -86,8 +86,8 @@ def take_in(db: Session, ctx: Context, files: FileStore, intake: Intake, mail: I
                 return _quarantine(db, intake, row, raw, "not_participant")  # never on someone else's ticket (E-04)
             return _comment(db, ctx, files, row, person, ticket, mail, raw)
     if person is None:
-        if intake.unknown_senders != "create":
-            return _quarantine(db, intake, row, raw, "unknown_sender")
+        if intake.unknown_senders != "create" or find_by_email(db, mail.sender) is not None:
+            return _quarantine(db, intake, row, raw, "unknown_sender")  # or a disabled account: never revived by mail
         person = _new_employee(db, mail)
     return _ticket(db, ctx, files, row, person, person, mail, raw)
 
@@ -102,8 +102,8 @@ def release(db: Session, ctx: Context, files: FileStore, actor: Person, mail_id:
     raw = row.raw
     person = find_by_email(db, mail.sender, active_only=True) if mail.sender else None
     if person is None:
-        if not mail.sender:
-            person = actor  # no readable sender: the technician who let it in stands as requester
+        if not mail.sender or find_by_email(db, mail.sender) is not None:
+            person = actor  # no readable sender, or a disabled account: the technician stands as requester
         else:
             person = _new_employee(db, mail)
     row.released_by = actor.id
