@@ -389,3 +389,19 @@ def test_a_disabled_account_is_not_revived_by_mail(app, box):
     drop(box, gone)
     assert fetch(app, box, unknown_senders="create").counts == {"quarantined": 1}
     assert row_of(app, gone).reason == "unknown_sender"
+
+
+def test_E08_an_rfc2231_filename_with_dot_dot_is_stored_under_its_last_part_only(app, box):
+    """E-08 / I-04: ``filename*=`` with ``../`` never leaves the attachment folder; the name shown is its last part."""
+    message = mail(subject="Nom de fichier piégé")
+    message.add_attachment(b"contenu", maintype="text", subtype="plain", filename=("utf-8", "", "../../évil.txt"))
+    assert b"filename*=" in message.as_bytes()
+    drop(box, message)
+    assert fetch(app, box).counts == {"ticket": 1}
+    with get_database(app).reader() as db:
+        stored = db.scalars(select(Attachment).where(Attachment.ticket_id == row_of(app, message).ticket_id)).all()
+    assert sorted(a.filename for a in stored) == ["courriel-original.eml", "évil.txt"]
+    root = os.path.realpath(app.config["ATTACHMENTS_DIR"])
+    for attachment in stored:
+        path = os.path.realpath(os.path.join(root, attachment.storage_name))
+        assert os.path.commonpath([root, path]) == root and os.path.exists(path)

@@ -237,3 +237,32 @@ def test_mail_in_settings_are_validated_naming_the_key_and_the_fix(tmp_path, sec
 def test_dovecot_is_installed_by_the_test_tools_script():
     assert "dovecot-imapd" in (ROOT / "scripts" / "ensure-test-tools.sh").read_text()
     assert shutil.which("dovecot") or os.path.exists(DOVECOT)
+
+
+def test_oauth2_refresh_token_grant_is_used_when_configured(app, provider, monkeypatch):
+    from dataclasses import replace
+
+    from ticket_service.channels.imap import oauth2_token
+
+    monkeypatch.setenv("GUICHET_TEST_IMAP_REFRESH", "jeton-d-actualisation")
+    box = replace(ctx_of(app).policies.mail_in.mailbox("support-starttls"), refresh_token_env="GUICHET_TEST_IMAP_REFRESH")
+    assert oauth2_token(box, timeout=10) == ACCESS_TOKEN
+    grant = provider.grants[-1]
+    assert (grant["grant_type"], grant["refresh_token"]) == ("refresh_token", "jeton-d-actualisation")
+
+
+def test_E06_an_encoded_newline_in_the_subject_gives_one_acknowledgement_to_the_requester_only(app, dovecot, smtp):
+    """E-06: a mail subject carrying an RFC 2047 CR/LF and a Bcc: becomes a one-line title; the acknowledgement goes to
+    exactly the requester, with one Subject line, and the delivery job does not crash."""
+    raw = (f"From: {ROLES['employee_a']}\r\nTo: {SUPPORT}\r\nMessage-ID: <crlf@client.test>\r\n"
+           "Subject: =?utf-8?q?Imprimante=0D=0ABcc=3A_eve=40evil=2Etest?=\r\n\r\nElle bourre.\r\n").encode()
+    dovecot.append(SUPPORT, raw)
+    run_now(app, "mail.fetch", {"mailbox": "support"})
+    smtp.received.clear()
+    run_now(app, "outbox.deliver")
+    acks = [(rcpt, m) for rcpt, m in smtp.received if m["X-Guichet-Notification"] == "acknowledgement"
+            and "Imprimante" in str(m["Subject"])]
+    assert len(acks) == 1
+    rcpt, message = acks[0]
+    assert rcpt == [ROLES["employee_a"]] and message.get_all("Bcc") is None
+    assert len(message.get_all("Subject")) == 1 and "\n" not in str(message["Subject"])
