@@ -405,3 +405,18 @@ def test_E08_an_rfc2231_filename_with_dot_dot_is_stored_under_its_last_part_only
     for attachment in stored:
         path = os.path.realpath(os.path.join(root, attachment.storage_name))
         assert os.path.commonpath([root, path]) == root and os.path.exists(path)
+
+
+def test_a_mail_a_ticket_rule_refuses_is_quarantined_not_retried_forever(app, box, monkeypatch):
+    from ticket_service.actions import mail_in as action
+    from ticket_service.domain.errors import invalid
+
+    def refuse(*args, **kwargs):
+        raise invalid("Certains champs sont invalides.", {"title": "refusé"})
+
+    monkeypatch.setattr(action, "create_ticket", refuse)
+    refused = mail(subject="Refusé par une règle")
+    drop(box, refused)
+    report = fetch(app, box)
+    assert report.counts == {"quarantined": 1} and not report.errors and not list((box / "new").iterdir())
+    assert row_of(app, refused).reason == "refused"

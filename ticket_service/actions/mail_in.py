@@ -20,7 +20,7 @@ from ticket_service.actions.tickets import _attach, create_ticket
 from ticket_service.actions.unit import commit, rollback
 from ticket_service.domain import tickets
 from ticket_service.domain.context import Context
-from ticket_service.domain.errors import DomainError, Forbidden, NotFound, not_found
+from ticket_service.domain.errors import DomainError, Forbidden, NotFound, StorageFull, not_found
 from ticket_service.domain.inbound_mail import Inbound, participants
 from ticket_service.domain.vocabulary import COMMENT, DESCRIPTION, ENDED, STAFF_ROLES
 from ticket_service.store import faults
@@ -78,6 +78,19 @@ def take_in(db: Session, ctx: Context, files: FileStore, intake: Intake, mail: I
         InboundMail.sender == row.sender, InboundMail.received_at >= since))
     if recent >= intake.per_sender_hour:
         return _quarantine(db, intake, row, raw, "rate")
+    try:
+        return _route(db, ctx, files, intake, row, mail, raw, reply_to)
+    except StorageFull:
+        raise  # the server's state, not the mail's: left unread, taken in once there is room
+    except DomainError:  # a rule refused it (e.g. a catalogue rule): kept for the desk, not retried every minute
+        rollback(db)
+        row.ticket_id = row.comment_id = None
+        return _quarantine(db, intake, row, raw, "refused")
+
+
+def _route(db: Session, ctx: Context, files: FileStore, intake: Intake, row: InboundMail, mail: Inbound, raw: bytes,
+           reply_to: int | None) -> Outcome:
+    """Send a mail that passed the door to its ticket (a participant's reply), a new ticket, or the quarantine."""
     person = find_by_email(db, mail.sender, active_only=True)
     if reply_to is not None:
         ticket = db.get(Ticket, reply_to)

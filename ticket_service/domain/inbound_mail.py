@@ -30,6 +30,7 @@ REASONS = {
     "not_participant": "réponse à un ticket dont l'expéditeur n'est pas participant",
     "malformed": "message illisible ou hors limites",
     "no_sender": "pas d'expéditeur lisible (From)",
+    "refused": "refusé par les règles des demandes",
 }
 
 
