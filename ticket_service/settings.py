@@ -83,7 +83,7 @@ SETTINGS += (
     ("JOB_INTERVALS", {"tickets.auto_close": 600, "events.purge": 86400, "learning.publish": 3600,
                        "outbox.deliver": 10, "jobs.prune": 86400, "sla.watch": 300, "webhooks.deliver": 10,
                        "tickets.retention": 86400, "tickets.waiting_reminder": 600,
-                       "directory.sync": 0},
+                       "directory.sync": 0, "mail.fetch": 60},
      "Built-in seconds between runs of each periodic job; helpdesk.yml's `jobs.every` overrides them, and this "
      "setting (a partial mapping) overrides both, for an operator or a test. 0 turns a job off; every worker must "
      "see the same values."),
@@ -178,3 +178,18 @@ DEFAULTS = {name: default for name, default, _ in SETTINGS}
 def deflection_window(config) -> timedelta:
     """How long after a help session a ticket from the same person still counts against it."""
     return timedelta(hours=float(config["DEFLECTION_WINDOW_HOURS"]))
+
+# mail in (helpdesk.yml `mail_in:`; ticket_service/channels/, `guichet mail fetch`, job mail.fetch)
+SETTINGS += (
+    ("MAIL_IN_PER_SENDER_HOUR", 30, "Mails one sender may send in an hour; past it they wait in /desk/quarantaine "
+     "(a flood or a loop with another robot)."),
+    ("MAIL_IN_UNKNOWN_SENDERS", "quarantine", "For `guichet mail fetch --maildir`: quarantine (default) or create "
+     "(an employee account) for a sender nobody knows; an IMAP mailbox says it in helpdesk.yml."),
+    ("MAIL_IN_ADDRESSES", "", "Comma-separated addresses that are Guichet's own besides MAIL_FROM and the mailboxes' "
+     "usernames: a mail from them is a loop, quarantined."),
+    ("MAIL_IN_MAX_BYTES", 25 * 1024 * 1024, "Largest mail read; a larger one is quarantined without its content."),
+    ("MAIL_IN_TIMEOUT_SECONDS", 60, "Longest wait for an IMAP server or an OAuth2 token endpoint."),
+    ("MAIL_IN_CA_FILE", None, "CA bundle that signs the IMAP servers' certificates (an internal CA); default: the "
+     "system's trusted roots. The certificate and the host name are always checked."),
+)
+DEFAULTS = {name: default for name, default, _ in SETTINGS}

@@ -16,7 +16,7 @@ from ticket_service.domain.kb_manifest import MANIFEST_VERSION
 from ticket_service.jobs import run_now
 from ticket_service.notify import smtp
 from ticket_service.notify.smtp import MailConfigError
-from ticket_service.notify.tokens import ticket_of
+from ticket_service.notify.tokens import ticket_of, ticket_of_message_id
 from ticket_service.settings import DEFAULTS
 from ticket_service.store.models import OutboxDelivery, OutboxEvent
 from tshelpers import ROLES, ROOT, app_config, new_ticket
@@ -96,7 +96,9 @@ def test_a_new_request_is_acknowledged_in_french_with_a_stable_id_and_a_signed_r
     assert set(body) == {"text/plain", "text/html"}
     assert "Première réponse attendue au plus tard" in body["text/plain"]
     assert f'href="https://guichet.example.org/mes-demandes/{ticket["id"]}"' in body["text/html"]
-    assert message["Message-ID"] == f"<guichet.{event_id}.acknowledgement.{users['employee_a']}@ferrand-associes.fr>"
+    assert message["Message-ID"].startswith(f"<guichet.{event_id}-acknowledgement-{users['employee_a']}.{ticket['id']}.")
+    assert message["Message-ID"].endswith("@ferrand-associes.fr>")  # signed: the mail-in door threads replies by it
+    assert ticket_of_message_id(app.config["SECRET_KEY"], message["Message-ID"]) == ticket["id"]
     assert message["References"] == f"<guichet.ticket.{ticket['id']}@ferrand-associes.fr>"
     reply_to = message["Reply-To"].addresses[0]
     assert reply_to.domain == "ferrand-associes.fr" and reply_to.username.startswith("support+")

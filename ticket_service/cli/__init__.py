@@ -11,11 +11,12 @@ from ticket_service.cli import webhooks as webhooks_cli
 from ticket_service.cli import policies as policies_cli
 from ticket_service.cli import directory as directory_cli
 from ticket_service.cli import alerts as alerts_cli
+from ticket_service.cli import mail as mail_cli
 
 GROUPS = (kb.kb, database.db, demo.demo, users.users, tickets.tickets, learning.learning, report.report,
           events.events, jobs.jobs, importing.import_, webhooks_cli.webhooks, people.people,
           policies_cli.policies, directory_cli.directory,
-          alerts_cli.alerts)
+          alerts_cli.alerts, mail_cli.mail)
 
 
 @click.group()

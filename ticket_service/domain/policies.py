@@ -18,6 +18,7 @@ from ticket_service.domain.directory import MANAGER, DirectoryConfig, read_direc
 from ticket_service.domain.alert_config import AlertsConfig, read_alerts
 from ticket_service.domain.vocabulary import LEVELS, PRIORITIES, REQUEST_TYPES
 from ticket_service.domain.webhooks import WebhookConfig, read_webhooks
+from ticket_service.domain.inbound_mail import MailInConfig, read_mail_in
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOUR = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -137,6 +138,7 @@ class Policies:
     automation: tuple[Rule, ...] = ()  # automation: the rules, in file order (domain.automation)
     directory: DirectoryConfig | None = None  # directory: the LDAP / Active Directory people are synced from
     alerts: AlertsConfig = field(default_factory=AlertsConfig)  # alerts: monitoring alerts → tickets
+    mail_in: MailInConfig = field(default_factory=MailInConfig)  # mail_in: the IMAP mailboxes read (channels/imap.py)
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -253,6 +255,7 @@ class _Validator:
                                   impact=impact, urgency=urgency, groups=groups),
             directory=read_directory(self.data.get("directory"), self.fail, os.environ),
             alerts=read_alerts(self.data.get("alerts"), self.fail, impact, urgency, self.config.kb.categories),
+            mail_in=read_mail_in(self.data.get("mail_in"), self.fail),
         )
 
     def _retention(self) -> int | None:

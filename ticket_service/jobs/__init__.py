@@ -9,6 +9,7 @@ from ticket_service.jobs import sla_watch as _sla_watch  # noqa: F401  (register
 from ticket_service.jobs import waiting_reminder as _waiting_reminder  # noqa: F401  (its job)
 from ticket_service.jobs import webhooks as _webhooks  # noqa: F401  (registers webhooks.deliver and its subscriber)
 from ticket_service.jobs import directory_sync as _directory_sync  # noqa: F401  (registers directory.sync)
+from ticket_service.jobs import mail_fetch as _mail_fetch  # noqa: F401  (registers mail.fetch)
 from ticket_service.jobs.outbox import SUBSCRIBERS, Message, deliverer, subscriber
 from ticket_service.jobs.registry import HANDLERS, job
 from ticket_service.jobs.runner import Worker, run_now

@@ -23,7 +23,7 @@ from ticket_service.domain.policies import Policies
 from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.notify import links
 from ticket_service.notify.smtp import SmtpConfig
-from ticket_service.notify.tokens import reply_address
+from ticket_service.notify.tokens import message_id, reply_address
 from ticket_service.store.models import Comment, OutboxEvent, Person, Ticket
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
@@ -197,7 +197,8 @@ def _render(env: Environment, setting: Setting, notification: str, event_id: int
     return Mail(notification, person.name, person.email, subject,
                 env.get_template(f"{lang}/{template}.txt").render(values),
                 env.get_template(f"{lang}/{template}.html").render(values),
-                f"<guichet.{event_id}.{notification}.{person.id}@{domain}>", f"<guichet.ticket.{ticket.id}@{domain}>",
+                message_id(setting.secret_key, domain, f"{event_id}-{notification}-{person.id}", ticket.id),
+                f"<guichet.ticket.{ticket.id}@{domain}>",
                 reply_address(setting.secret_key, parseaddr(setting.smtp.sender)[1], ticket.id))
 
 

@@ -548,3 +548,33 @@ class AlertTicket(Base):
     repeats: Mapped[int] = mapped_column(Integer, default=0)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- Mail in --------------------------------------------------------------------------------------------------------
+
+from sqlalchemy import BigInteger, LargeBinary  # noqa: E402  (here, so this block merges without touching the imports above)
+
+
+class InboundMail(Base):
+    """One mail the mail-in door took in: its dedupe keys, what it became, and its bytes while it is quarantined."""
+
+    __tablename__ = "inbound_mails"
+    __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_inbound_mails_mailbox_uid"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(100))  # helpdesk.yml mail_in name, or maildir:<path>
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)  # IMAP only: with uid, the server's key of the mail
+    uid: Mapped[int | None] = mapped_column(BigInteger)  # 32-bit unsigned: beyond a signed INTEGER
+    raw_sha256: Mapped[str] = mapped_column(String(64), unique=True)  # the same bytes are taken in once (E-02)
+    body_sha256: Mapped[str] = mapped_column(String(64))  # the bytes after the header block
+    message_id: Mapped[str | None] = mapped_column(String(250), index=True)
+    sender: Mapped[str] = mapped_column(String(254), index=True)
+    subject: Mapped[str] = mapped_column(String(250))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the Date header
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    outcome: Mapped[str] = mapped_column(String(20))  # ticket | comment | quarantined | released
+    reason: Mapped[str | None] = mapped_column(String(40))  # why quarantined (domain.inbound_mail.REASONS)
+    flags: Mapped[str | None] = mapped_column(String(200))  # oddities kept for the desk: from_mismatch, message_id_reused
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)  # kept only while quarantined, for the release
+    released_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))

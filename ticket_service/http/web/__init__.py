@@ -15,9 +15,10 @@ from ticket_service.http.web import (
     admin, admin_webhooks, auth_pages, common, desk, desk_ticket, kb_drafts, learning, mail_links, pilotage, portal, rich_text,
     sso,
 )
+from ticket_service.http.web import quarantine
 
 BLUEPRINTS = (auth_pages.bp, portal.bp, desk.bp, desk_ticket.bp, kb_drafts.bp, learning.bp, admin.bp, pilotage.bp,
-              mail_links.bp, sso.bp)
+              mail_links.bp, sso.bp, quarantine.bp)
 
 
 def _when(value, fmt="short"):
