@@ -16,7 +16,7 @@ from ticket_service.cli import main as guichet
 from ticket_service.domain.clock import FixedClock
 from ticket_service.domain.policies import PolicyError, load_policies
 from ticket_service.runtime import get_ctx, get_files
-from ticket_service.store.models import Base, LearnedPair, Person, Ticket
+from ticket_service.store.models import Base, InboundMail, LearnedPair, Person, Ticket
 from tshelpers import FAST_HASH, PASSWORD, ROLES, ROOT, Api, migrated_app
 
 CANARY = "canari"  # in the person's name, address and every text they left: found nowhere after `forget`
@@ -80,6 +80,9 @@ def test_forget_leaves_no_trace_and_keeps_the_counts(company):
         db.add(LearnedPair(source=f"ticket:{tid}", text="imprimante de Zéphyrine Canarinoir CANARI-PAIR",
                            articles='["imprimante-hors-connexion"]', decision="approved",
                            decided_by=db.scalar(select(Person.id).where(Person.email == ROLES["n1"]))))
+        db.add(InboundMail(mailbox="maildir:test", raw_sha256="a" * 64, body_sha256="b" * 64, sender=EMAIL,
+                           subject="Imprimante CANARI", received_at=get_ctx().clock.now(), outcome="quarantined",
+                           reason="unknown_sender", raw=b"From: " + EMAIL.encode() + b"\r\n\r\nCANARI-MAIL"))
         db.commit()
         before = db.scalar(select(func.count()).select_from(Ticket))
         created = db.get(Ticket, tid).created_at
@@ -98,6 +101,7 @@ def test_forget_leaves_no_trace_and_keeps_the_counts(company):
     assert "1 request(s) anonymised, 1 file(s) removed" in forgot.output
     with app.app_context(), database.reader() as db:
         assert leftovers(db) == [], leftovers(db)
+        assert db.scalar(select(InboundMail.raw).where(InboundMail.raw_sha256 == "a" * 64)) is None
         assert db.scalar(select(func.count()).select_from(Ticket)) == before  # the statistics keep every ticket
         assert db.get(Ticket, tid).created_at == created and db.get(Ticket, tid).anonymised_at is not None
     files = [p for p in (tmp_path / "attachments").rglob("*") if p.is_file()]

@@ -17,7 +17,8 @@ from ticket_service.domain.context import Context
 from ticket_service.domain.errors import NotFound
 from ticket_service.store.files import FileStore
 from ticket_service.store.models import (
-    ApiToken, Approval, Attachment, Base, Comment, HelpEvent, IncidentFollower, LearnedPair, LimitCounter, MailOptOut,
+    ApiToken, Approval, Attachment, Base, Comment, HelpEvent, InboundMail, IncidentFollower, LearnedPair, LimitCounter,
+    MailOptOut,
     Person, SsoIdentity, Ticket, TicketEvent,
 )
 
@@ -135,6 +136,8 @@ def forget_person(db: Session, ctx: Context, email: str, files: FileStore) -> di
     db.execute(delete(SsoIdentity).where(SsoIdentity.person_id == person.id))  # a new sign-in would find no one
     db.execute(delete(IncidentFollower).where(IncidentFollower.person_id == person.id))
     db.execute(delete(LimitCounter).where(LimitCounter.key.contains(person.email.lower())))
+    db.execute(update(InboundMail).where(func.lower(InboundMail.sender) == person.email.lower())
+               .values(raw=None, subject=privacy.REDACTED))  # a quarantined mail's bytes: their words, their address
     swept = _sweep(db, names, keep=person)
     person.email, person.name = privacy.forgotten_email(person.id), privacy.PLACEHOLDER_NAME
     person.site = person.department = person.password_hash = None
