@@ -72,7 +72,8 @@ SETTINGS += (
     ("JOBS_IN_SERVE", True, "Run the job loop in a thread of `guichet serve`; set false when a separate "
      "`guichet worker` runs (both may run: each job still runs once)."),
     ("JOB_INTERVALS", {"tickets.auto_close": 600, "events.purge": 86400, "learning.publish": 3600,
-                       "outbox.deliver": 10, "jobs.prune": 86400, "sla.watch": 300, "webhooks.deliver": 10},
+                       "outbox.deliver": 10, "jobs.prune": 86400, "sla.watch": 300, "webhooks.deliver": 10,
+                       "triage.train": 86400},
      "Built-in seconds between runs of each periodic job; helpdesk.yml's `jobs.every` overrides them, and this "
      "setting (a partial mapping) overrides both, for an operator or a test. 0 turns a job off; every worker must "
      "see the same values."),
@@ -124,6 +125,15 @@ SETTINGS += (
     ("WEBHOOK_BATCH", 100, "Most webhook deliveries tried per run of webhooks.deliver."),
     ("WEBHOOK_EVENT_MAX_AGE_HOURS", 24, "Events older than this when the outbox hands them over are owed to no "
      "webhook (the first start after an upgrade does not replay the whole history to a new endpoint)."),
+)
+DEFAULTS = {name: default for name, default, _ in SETTINGS}
+
+# triage from history (search/triage.py, ticket_service/domain/triage.py, `guichet triage train`)
+SETTINGS += (
+    ("TRIAGE_DIR", None, "Folder of the triage model `guichet triage train` and the triage.train job write (category "
+     "and group suggestions for new tickets); default: triage/ in the instance folder."),
+    ("TRIAGE_MIN_TICKETS", 20, "Fewest resolved or closed tickets with a category the triage model is trained on; "
+     "with fewer, training is refused and the desk shows no suggestion."),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 

@@ -6,10 +6,12 @@ import click
 from flask import Flask
 
 from ticket_service.cli import database, demo, events, importing, jobs, kb, learning, report, serve, tickets, users
+from ticket_service.cli import triage as triage_cli
 from ticket_service.cli import webhooks as webhooks_cli
 
 GROUPS = (kb.kb, database.db, demo.demo, users.users, tickets.tickets, learning.learning, report.report,
-          events.events, jobs.jobs, importing.import_, webhooks_cli.webhooks)
+          events.events, jobs.jobs, importing.import_, webhooks_cli.webhooks,
+          triage_cli.triage)
 
 
 @click.group()

@@ -129,6 +129,8 @@ class Policies:
     # sla.on_breach: priority → what the SLA watch does on a breach, e.g. (("notify_group_lead", None), ("reassign", "g"))
     on_breach: dict[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
     webhooks: WebhookConfig = field(default_factory=WebhookConfig)  # webhooks: endpoints and allow-list
+    # triage.auto_apply_confidence: a triage suggestion this sure (0..1) is applied to a new ticket; None: suggest only
+    triage_auto_apply: float | None = None
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -239,7 +241,21 @@ class _Validator:
             organisation=self.config.organisation, form_labels=self._form_labels(request_types, urgency, impact),
             job_intervals=self._job_intervals(), on_breach=self._on_breach(groups), source=self.source,
             webhooks=read_webhooks(self.data.get("webhooks"), self.fail, os.environ),
+            triage_auto_apply=self._triage_auto_apply(),
         )
+
+    def _triage_auto_apply(self) -> float | None:
+        """Read ``triage.auto_apply_confidence`` (optional): null (suggest only) or a confidence between 0 and 1."""
+        fix = "write `triage: {auto_apply_confidence: 0.9}` (a probability between 0 and 1), or null to only suggest."
+        spec = self.data.get("triage")
+        if spec is None:
+            return None
+        value = self.mapping("triage", spec, fix, non_empty=False).get("auto_apply_confidence")
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            self.fail("triage.auto_apply_confidence", f"is {value!r}", fix)
+        return float(value)
 
     def _job_intervals(self) -> dict[str, int]:
         """Read ``jobs.every`` (optional): job name → whole seconds between runs, 0 turning the job off."""

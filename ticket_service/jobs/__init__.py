@@ -5,6 +5,7 @@ Run by ``guichet worker`` or, by default, in a thread of ``guichet serve``. Jobs
 
 from ticket_service.jobs import builtin as _builtin  # noqa: F401  (registers the built-in jobs)
 from ticket_service.jobs import sla_watch as _sla_watch  # noqa: F401  (registers sla.watch)
+from ticket_service.jobs import triage as _triage  # noqa: F401  (registers triage.train)
 from ticket_service.jobs import webhooks as _webhooks  # noqa: F401  (registers webhooks.deliver and its subscriber)
 from ticket_service.jobs.outbox import SUBSCRIBERS, Message, deliverer, subscriber
 from ticket_service.jobs.registry import HANDLERS, job
