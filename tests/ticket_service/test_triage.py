@@ -138,6 +138,10 @@ def test_the_desk_shows_the_suggestion_and_applies_it_with_csrf(app, trained):
     after = ticket(app, ticket_id)
     assert (after.category, after.group, after.level) == ("reseau-vpn", "systemes-n2", "N2")  # routed, not escalated
     assert after.escalation_count == 0
+    with get_database(app).reader() as db:
+        lines = {e.field: e for e in db.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id))}
+    assert (lines["level"].old, lines["level"].new) == ("N1", "N2") and lines["group"].new == "systemes-n2"
+    assert lines["group"].reason.startswith("suggestion du tri (confiance") and lines["category"].actor_id is not None
     assert all(s.applied and not s.auto for s in suggestions(app, ticket_id).values())
     page = desk.get(f"/desk/tickets/{ticket_id}").text
     assert "Le ticket suit déjà la suggestion." in page and 'id="triage-apply"' not in page

@@ -46,7 +46,7 @@ def create_ticket(db: Session, ctx: Context, actor: Person, data: dict, *, key: 
         if requester is None or not requester.active:
             raise invalid("Demandeur inconnu.", {"requester_id": "personne inconnue ou désactivée"})
     ticket = tickets.create_ticket(db, ctx, requester, data, now=ctx.clock.now(), channel=channel)
-    triage_new(db, ctx, ticket)
+    _triage_new(db, ctx, ticket)
     try:
         if key is not None:
             idempotency.remember(db, actor.id, key, "tickets", digest, ticket.id)
@@ -60,7 +60,7 @@ def create_ticket(db: Session, ctx: Context, actor: Person, data: dict, *, key: 
     return Created(ticket)
 
 
-def triage_new(db: Session, ctx: Context, ticket: Ticket) -> None:
+def _triage_new(db: Session, ctx: Context, ticket: Ticket) -> None:
     """Store the triage model's suggestions for a new ticket (applied above the configured confidence).
 
     A missing or failing model never stops a ticket from being opened: it only costs the suggestion.
