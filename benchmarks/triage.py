@@ -17,12 +17,13 @@ import argparse
 import json
 import statistics
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from search.triage import C, TARGETS, cross_validate, held_out_accuracy, ticket_text  # noqa: E402
+from search.triage import C, TARGETS, cross_validate, held_out_accuracy, ticket_text, train_triage  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "triage_tickets.jsonl"
 THRESHOLDS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -65,6 +66,26 @@ def run(rows: list[dict], key: str, folds: int, seeds: int, c: float) -> dict:
     return out
 
 
+def latency(rows: list[dict], c: float) -> tuple[float, float, float]:
+    """Return the median milliseconds of a training on the whole set, of one ticket's prediction (what each create
+    pays), and of the same ticket's TF-IDF features alone (the share the vectorizers take)."""
+    trainings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        model = train_triage(rows, TARGETS, c=c)
+        trainings.append(time.perf_counter() - start)
+    texts = [r["text"] for r in rows[:200]]
+    predict, features = [], []
+    for text in texts:
+        start = time.perf_counter()
+        model.predict(text)
+        predict.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        model.features([text])
+        features.append(time.perf_counter() - start)
+    return (1000 * statistics.median(trainings), 1000 * statistics.median(predict), 1000 * statistics.median(features))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
@@ -90,6 +111,10 @@ def main(argv: list[str] | None = None) -> None:
             cells = " | ".join(f"{cov:.0%} / {acc:.0%}" for acc, cov in
                                (f["thresholds"][th] for th in THRESHOLDS[1:]))
             print(f"| {key} | {target} | {f['baseline']:.1%} | {f['thresholds'][0.0][0]:.1%} | {cells} |")
+    train_ms, predict_ms, features_ms = latency(rows, args.c)
+    print()
+    print(f"training on all {len(rows)} tickets: median {train_ms:.0f} ms; one ticket's prediction (paid by each "
+          f"create): median {predict_ms:.2f} ms, of which features {features_ms:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -109,7 +109,7 @@ def test_train_prints_the_counts_and_the_cross_validated_accuracy(app, trained):
     seeded, output = trained
     assert f"Trained on {seeded + 5} resolved or closed tickets" in output
     assert "category: 9 labels" in output and "group: 3 labels" in output
-    accuracy = re.search(r"category: .*\n\s+cross-validated accuracy ([\d.]+)% \(majority-class baseline ([\d.]+)%\)",
+    accuracy = re.search(r"category: .*\n\s+cross-validated accuracy ([\d.]+)% \(majority-class baseline ([\d.]+)%;",
                          output)
     assert accuracy and float(accuracy.group(1)) > float(accuracy.group(2)), output
     assert (Path(app.config["TRIAGE_DIR"]) / "manifest.json").is_file()

@@ -33,6 +33,6 @@ def triage_train(no_evaluate: bool):
         click.echo(f"  {name}: {len(counts)} labels (" + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")")
         if name in report.accuracy:
             model, baseline = report.accuracy[name]
-            click.echo(f"    cross-validated accuracy {model:.1%} (majority-class baseline {baseline:.1%})")
+            click.echo(f"    cross-validated accuracy {model:.1%} (majority-class baseline {baseline:.1%}; 5 random folds)")
         elif len(counts) < 2:
             click.echo("    one label only: no model, no suggestion for this field")
