@@ -207,9 +207,12 @@ def test_below_the_threshold_nothing_is_applied(app, trained, auto_apply):
 def test_the_job_retrains_the_model(app, trained):
     from ticket_service.jobs import run_now
 
+    before = suggestions(app, create(app, PRINTER))["category"].model_version
+    seed_history(app, per_template=1)  # more history: another model
     version = run_now(app, "triage.train")
     manifest = json.loads((Path(app.config["TRIAGE_DIR"]) / "manifest.json").read_text(encoding="utf-8"))
-    assert version == manifest["version"]
+    assert version == manifest["version"] != before
+    assert suggestions(app, create(app, PRINTER))["category"].model_version == version  # taken without a restart
 
 
 @pytest.mark.parametrize("value", ["1.5", "-0.1", "oui", "true"])
