@@ -215,6 +215,14 @@ def test_the_job_retrains_the_model(app, trained):
     assert suggestions(app, create(app, PRINTER))["category"].model_version == version  # taken without a restart
 
 
+def test_a_damaged_model_costs_the_suggestion_not_the_ticket(app, trained):
+    folder = Path(app.config["TRIAGE_DIR"])
+    (folder / "arrays.npz").write_bytes(b"broken")
+    (folder / "manifest.json").write_text((folder / "manifest.json").read_text(encoding="utf-8") + " ",
+                                          encoding="utf-8")  # a new stamp: the service reloads, and fails to
+    assert suggestions(app, create(app, PRINTER)) == {}
+
+
 @pytest.mark.parametrize("value", ["1.5", "-0.1", "oui", "true"])
 def test_a_bad_auto_apply_confidence_names_the_key_and_the_fix(tmp_path, value):
     text = (ROOT / "helpdesk.yml").read_text(encoding="utf-8")
