@@ -60,7 +60,8 @@ def app_config(url: str, tmp_dir: Path, **extra) -> dict:
         "TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": url, "PASSWORD_HASH_METHOD": FAST_HASH,
         "ATTACHMENTS_DIR": str(tmp_dir / "attachments"), "SITE_DIR": str(tmp_dir / "site"),
         "HELPDESK_CONFIG": str(ROOT / "helpdesk.yml"), "KB_DIR": str(ROOT / "kb"), "KB_REVISION": "kbrev-test",
-        "ATTACHMENT_MAX_BYTES": 256 * 1024, "ATTACHMENTS_PER_TICKET": 3, **extra,
+        "ATTACHMENT_MAX_BYTES": 256 * 1024, "ATTACHMENTS_PER_TICKET": 3, "TRIAGE_DIR": str(tmp_dir / "triage"),
+        **extra,
     }
 
 

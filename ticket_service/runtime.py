@@ -23,7 +23,8 @@ def init_app(app: Flask) -> None:
     policies = load_policies(app.config["HELPDESK_CONFIG"])
     app.extensions["guichet_context"] = Context(
         policies, BusinessCalendar.from_policies(policies), Path(app.config["KB_DIR"]),
-        manifest_path=Path(app.config["MANIFEST_PATH"]), configured_revision=app.config.get("KB_REVISION"))
+        manifest_path=Path(app.config["MANIFEST_PATH"]), configured_revision=app.config.get("KB_REVISION"),
+        triage_dir=triage_dir(app))
     app.extensions["guichet_db"] = Database(database_url(app), int(app.config["BUSY_TIMEOUT_MS"]))
     app.extensions["guichet_policy_file"] = PolicyFile(Path(app.config["HELPDESK_CONFIG"]),
                                                        float(app.config["POLICIES_CHECK_SECONDS"]))
@@ -71,6 +72,11 @@ class PolicyFile:
 
 def _follow_policies() -> None:
     current_app.extensions["guichet_policy_file"].reload_if_changed(get_ctx())
+
+
+def triage_dir(app: Flask) -> Path:
+    """Return the triage model's folder: TRIAGE_DIR, default triage/ in the instance folder."""
+    return Path(app.config.get("TRIAGE_DIR") or Path(app.instance_path) / "triage")
 
 
 def get_ctx() -> Context:

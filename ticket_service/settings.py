@@ -83,7 +83,7 @@ SETTINGS += (
     ("JOB_INTERVALS", {"tickets.auto_close": 600, "events.purge": 86400, "learning.publish": 3600,
                        "outbox.deliver": 10, "jobs.prune": 86400, "sla.watch": 300, "webhooks.deliver": 10,
                        "tickets.retention": 86400, "tickets.waiting_reminder": 600,
-                       "directory.sync": 0, "mail.fetch": 60},
+                       "directory.sync": 0, "mail.fetch": 60, "triage.train": 86400},
      "Built-in seconds between runs of each periodic job; helpdesk.yml's `jobs.every` overrides them, and this "
      "setting (a partial mapping) overrides both, for an operator or a test. 0 turns a job off; every worker must "
      "see the same values."),
@@ -171,6 +171,14 @@ SETTINGS += (
 SETTINGS += (
     ("ALERTS_MAX_JSON_BYTES", 1024 * 1024, "Largest body of POST /api/v1/alerts (an Alertmanager group of up to 500 "
      "alerts with their labels)."),
+)
+
+# triage from history (search/triage.py, ticket_service/domain/triage.py, `guichet triage train`)
+SETTINGS += (
+    ("TRIAGE_DIR", None, "Folder of the triage model `guichet triage train` and the triage.train job write (category "
+     "and group suggestions for new tickets); default: triage/ in the instance folder."),
+    ("TRIAGE_MIN_TICKETS", 20, "Fewest resolved or closed tickets with a category the triage model is trained on; "
+     "with fewer, training is refused and the desk shows no suggestion."),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 

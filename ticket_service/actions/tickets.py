@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -9,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ticket_service.actions.automation import run_rules
+from search import SearchError
 from ticket_service.actions.unit import commit, locked_ticket, rollback
-from ticket_service.domain import tickets
+from ticket_service.domain import tickets, triage
 from ticket_service.domain.access import load_ticket
 from ticket_service.domain.context import Context
 from ticket_service.domain.errors import DomainError, invalid
@@ -18,6 +20,8 @@ from ticket_service.domain.events import emit, take_pending
 from ticket_service.store import faults, idempotency
 from ticket_service.store.files import FileStore
 from ticket_service.store.models import Attachment, Comment, Person, Ticket, TicketLink
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,6 +47,7 @@ def create_ticket(db: Session, ctx: Context, actor: Person, data: dict, *, key: 
         if requester is None or not requester.active:
             raise invalid("Demandeur inconnu.", {"requester_id": "personne inconnue ou désactivée"})
     ticket = tickets.create_ticket(db, ctx, requester, data, now=ctx.clock.now(), channel=channel)
+    _triage_new(db, ctx, ticket)
     run_rules(db, ctx, ticket, "created")
     try:
         if key is not None:
@@ -55,6 +60,18 @@ def create_ticket(db: Session, ctx: Context, actor: Person, data: dict, *, key: 
             raise
         return Created(load_ticket(db, ctx, actor, replay), replayed=True)
     return Created(ticket)
+
+
+def _triage_new(db: Session, ctx: Context, ticket: Ticket) -> None:
+    """Store the triage model's suggestions for a new ticket (applied above the configured confidence).
+
+    A missing or failing model never stops a ticket from being opened: it only costs the suggestion.
+    """
+    try:
+        with db.begin_nested():
+            triage.suggest(db, ctx, ticket, ctx.clock.now())
+    except (SearchError, ValueError, KeyError, OSError) as exc:
+        log.warning("no triage suggestion for ticket %s: %s", ticket.id, exc)
 
 
 def update_ticket(db: Session, ctx: Context, actor: Person, ticket_id: int, changes: dict) -> Ticket:

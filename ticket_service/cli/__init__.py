@@ -7,6 +7,7 @@ from flask import Flask
 
 from ticket_service.cli import database, demo, doctor, events, importing, jobs, kb, learning, report, serve, tickets
 from ticket_service.cli import init, people, users
+from ticket_service.cli import triage as triage_cli
 from ticket_service.cli import webhooks as webhooks_cli
 from ticket_service.cli import policies as policies_cli
 from ticket_service.cli import directory as directory_cli
@@ -16,7 +17,8 @@ from ticket_service.cli import mail as mail_cli
 GROUPS = (kb.kb, database.db, demo.demo, users.users, tickets.tickets, learning.learning, report.report,
           events.events, jobs.jobs, importing.import_, webhooks_cli.webhooks, people.people,
           policies_cli.policies, directory_cli.directory,
-          alerts_cli.alerts, mail_cli.mail)
+          alerts_cli.alerts, mail_cli.mail,
+          triage_cli.triage)
 
 
 @click.group()

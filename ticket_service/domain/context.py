@@ -21,6 +21,7 @@ class Context:
     manifest_path: Path | None = None
     configured_revision: str | None = None
     clock: Clock = SYSTEM_CLOCK  # every action asks it the time; tests give a FixedClock
+    triage_dir: Path | None = None  # the triage model's folder (TRIAGE_DIR); None: no suggestions
     kb: KBManifest = field(init=False, repr=False)
 
     def __post_init__(self):

@@ -139,6 +139,8 @@ class Policies:
     directory: DirectoryConfig | None = None  # directory: the LDAP / Active Directory people are synced from
     alerts: AlertsConfig = field(default_factory=AlertsConfig)  # alerts: monitoring alerts → tickets
     mail_in: MailInConfig = field(default_factory=MailInConfig)  # mail_in: the IMAP mailboxes read (channels/imap.py)
+    # triage.auto_apply_confidence: a triage suggestion this sure (0..1) is applied to a new ticket; None: suggest only
+    triage_auto_apply: float | None = None
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -256,6 +258,7 @@ class _Validator:
             directory=read_directory(self.data.get("directory"), self.fail, os.environ),
             alerts=read_alerts(self.data.get("alerts"), self.fail, impact, urgency, self.config.kb.categories),
             mail_in=read_mail_in(self.data.get("mail_in"), self.fail),
+            triage_auto_apply=self._triage_auto_apply(),
         )
 
     def _retention(self) -> int | None:
@@ -282,6 +285,19 @@ class _Validator:
         if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0 < hours <= 500:
             self.fail("waiting.reminder_after", f"is {hours!r}", fix)
         return float(hours)
+
+    def _triage_auto_apply(self) -> float | None:
+        """Read ``triage.auto_apply_confidence`` (optional): null (suggest only) or a confidence between 0 and 1."""
+        fix = "write `triage: {auto_apply_confidence: 0.9}` (a probability between 0 and 1), or null to only suggest."
+        spec = self.data.get("triage")
+        if spec is None:
+            return None
+        value = self.mapping("triage", spec, fix, non_empty=False).get("auto_apply_confidence")
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            self.fail("triage.auto_apply_confidence", f"is {value!r}", fix)
+        return float(value)
 
     def _job_intervals(self) -> dict[str, int]:
         """Read ``jobs.every`` (optional): job name → whole seconds between runs, 0 turning the job off."""

@@ -7,6 +7,7 @@ from ticket_service.jobs import builtin as _builtin  # noqa: F401  (registers th
 from ticket_service.jobs import retention as _retention  # noqa: F401  (registers tickets.retention)
 from ticket_service.jobs import sla_watch as _sla_watch  # noqa: F401  (registers sla.watch)
 from ticket_service.jobs import waiting_reminder as _waiting_reminder  # noqa: F401  (its job)
+from ticket_service.jobs import triage as _triage  # noqa: F401  (registers triage.train)
 from ticket_service.jobs import webhooks as _webhooks  # noqa: F401  (registers webhooks.deliver and its subscriber)
 from ticket_service.jobs import directory_sync as _directory_sync  # noqa: F401  (registers directory.sync)
 from ticket_service.jobs import mail_fetch as _mail_fetch  # noqa: F401  (registers mail.fetch)

@@ -578,3 +578,20 @@ class InboundMail(Base):
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
     raw: Mapped[bytes | None] = mapped_column(LargeBinary)  # kept only while quarantined, for the release
     released_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+# --- Triage from history ----------------------------------------------------------------------------------------
+
+
+class TriageSuggestion(Base):
+    """What the triage model proposed for a new ticket's category or group, how sure it was, and whether it applied."""
+
+    __tablename__ = "triage_suggestions"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(20), primary_key=True)  # category | group
+    value: Mapped[str] = mapped_column(String(50))
+    confidence: Mapped[float] = mapped_column()  # the model's probability of ``value``, 0..1
+    model_version: Mapped[str] = mapped_column(String(40))
+    applied: Mapped[bool] = mapped_column(Boolean, default=False)
+    auto: Mapped[bool] = mapped_column(Boolean, default=False)  # applied by triage.auto_apply_confidence, no one
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,8 +10,9 @@ from search.analysis import fold
 
 from ticket_service.actions import delays as delay_actions
 from ticket_service.actions import tickets as ticket_actions
+from ticket_service.actions import triage as triage_actions
 from ticket_service.actions import workflow
-from ticket_service.domain import delays, sla
+from ticket_service.domain import delays, sla, triage
 from ticket_service.domain.access import can_see, requester_details, visible_clause
 from ticket_service.domain.duplicates import likely_duplicates
 from ticket_service.domain.errors import invalid
@@ -51,13 +52,15 @@ def show(ticket_id: int):
     if not is_valid_text(query):
         abort(400)  # the API's text rule: a NUL or a lone surrogate is never a filter
     suggested = kb.suggestions(f"{t.title}\n{t.description}")
+    triage_suggestions = triage.suggestions_of(db, t.id)
     return render_template(
         "desk/ticket.html", t=t, comments=comments, files=files, events=events, links=links, used=used, people=people,
         clocks=sla.sla_view(t, utcnow(), ctx.policies, ctx.calendar), similar=similar,
         suggested=suggested, site_url=kb.site_url, **article_picker(suggested, query),
         technicians=technicians(db), problems=problems, policies=ctx.policies, retypable=RETYPABLE,
         requester=people.get(t.requester_id), requester_details=requester_details(ctx, user),
-        delays=delays.announcements(db, t.id), delay_state=delays.state, tags=tags)
+        delays=delays.announcements(db, t.id), delay_state=delays.state, tags=tags,
+        triage=triage_suggestions, triage_pending=triage.pending(t, triage_suggestions) if t.status in OPEN else [])
 
 
 def article_picker(suggested: list[dict], query: str) -> dict:
@@ -144,6 +147,16 @@ def update(ticket_id: int):
         changes["assignee_id"] = form_int("assignee_id")
     ticket_actions.update_ticket(db, ctx, user, ticket_id, changes)
     return done(_("Ticket mis à jour."), "desk_ticket.show", ticket_id=ticket_id)
+
+
+@bp.post("/<int:ticket_id>/tri/appliquer")
+@staff_only
+def apply_triage(ticket_id: int):
+    """Apply the triage model's suggested category and group (the fields posted), as the technician."""
+    db, ctx, user = _back(ticket_id)
+    fields = [f for f in dict.fromkeys(request.form.getlist("field")) if f in triage.FIELDS]
+    triage_actions.apply_suggestion(db, ctx, user, ticket_id, fields)
+    return done(_("Suggestion du tri appliquée."), "desk_ticket.show", ticket_id=ticket_id)
 
 
 @bp.post("/<int:ticket_id>/escalader")
