@@ -11,6 +11,7 @@ from search import SearchError
 from ticket_service.jobs.outbox import Message, Postpone, subscriber
 from ticket_service.notify import smtp
 from ticket_service.notify.compose import Articles, Mail, Setting, mails_for
+from ticket_service.store import faults
 
 NAME = "mail"  # keys the outbox delivery records: renaming it would send every past event again
 SUGGESTED = 2  # articles in the acknowledgement
@@ -68,3 +69,4 @@ def deliver(message: Message) -> None:
         raise Postpone("SMTP_HOST is not set")
     for mail in mails:  # a redelivery sends again under the same Message-ID (readers dedupe)
         smtp.send(config.smtp, mail.message(config.smtp.sender, message.at))
+        faults.crash("mail.after_send")  # the crash test (D-07) dies here: sent, not yet marked

@@ -5,7 +5,8 @@ wait until a request reaches that point, and kill the server there with SIGKILL:
 between two given system calls. Points: ``attachment.before_rename``, ``attachment.before_commit``.
 ``crash`` kills the process itself at a point (``GUICHET_FAULT_CRASH``), the ``GUICHET_FAULT_CRASH_AT``-th time it
 is reached: the mail-in crash test (E-01) dies between a mail's commit and its mark, ``mail_in.before_mark``, or
-between the ticket's commit and the mail's record, ``mail_in.after_create``.
+between the ticket's commit and the mail's record, ``mail_in.after_create``; the mail-out crash test (D-07) dies
+between a sent mail and its delivery's mark, ``mail.after_send``.
 Nothing else reads these variables.
 """
 
