@@ -91,7 +91,7 @@ def test_the_cli_gives_the_apis_numbers(api, db_url, tmp_path, month):
     assert refused.exit_code == 2 and "--priority" in refused.output
 
 
-def test_csv_exports_are_formula_safe_in_french_and_english(db_url, tmp_path, month):
+def test_I09_csv_exports_are_formula_safe_in_french_and_english(db_url, tmp_path, month):
     french = run(db_url, tmp_path, "satisfaction", "--since", "2026-11-01", "--until", "2026-11-30", "--csv").output
     rows = list(csv.reader(io.StringIO(french), delimiter=";"))
     assert rows[0][:5] == ["panneau", "section", "clé", "libellé", "valeur"]

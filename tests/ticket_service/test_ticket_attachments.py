@@ -123,3 +123,50 @@ def test_startup_sweep_removes_orphans_and_keeps_referenced_files(app, api, data
         assert get_files(app).sweep_orphans(db) == 2
     assert not (folder / ("0" * 32)).exists() and list((folder / "tmp").iterdir()) == []
     assert api("employee_a").get(kept["download_url"]).data == b"garde-moi"
+
+
+def _bomb(tmp_path: Path) -> bytes:
+    """A zip of 100 MB of zeros (about 100 kB), with a zip-slip name and a nested zip beside it."""
+    import zipfile
+
+    path = tmp_path / "bombe.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("zeros.bin", "w", force_zip64=True) as entry:
+            chunk = bytes(1024 * 1024)
+            for _ in range(100):
+                entry.write(chunk)
+        archive.writestr("../../etc/cron.d/evil", "* * * * * root rm -rf /\n")
+        archive.writestr("imbrique.zip", path.read_bytes()[:1024])
+    return path.read_bytes()
+
+
+def test_I05_archives_are_stored_and_served_as_they_came_never_opened(app, api, database, ticket, tmp_path):
+    bomb = _bomb(tmp_path)
+    assert len(bomb) < 1024 * 1024  # what is uploaded: the attachment limit applies to these bytes, not to 100 MB
+    response = upload(api("employee_a"), ticket["id"], bomb, "journaux.zip")
+    assert response.status_code == 201, response.get_json()
+    meta = response.get_json()
+    assert meta["size"] == len(bomb)
+    download = api("employee_a").get(meta["download_url"])
+    assert download.data == bomb and download.headers["Content-Disposition"].startswith("attachment;")
+    folder = Path(app.config["ATTACHMENTS_DIR"])
+    assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == sorted(
+        p.name for p in folder.iterdir() if p.is_file())  # nothing was extracted beside the stored files
+    assert not (folder / "zeros.bin").exists() and not (folder.parent / "etc").exists()
+
+
+def test_I05_no_server_code_can_open_an_archive():
+    """The guarantee behind the test above: the service never imports an archive reader."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2] / "ticket_service"
+    readers = {"zipfile", "tarfile", "gzip", "bz2", "lzma", "zlib", "py7zr", "rarfile"}
+    found = []
+    for source in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            found += [f"{source.relative_to(root)}: {n}" for n in names if n.split(".")[0] in readers]
+            if isinstance(node, ast.Attribute) and node.attr == "unpack_archive":
+                found.append(f"{source.relative_to(root)}: shutil.unpack_archive")
+    assert found == []
