@@ -112,6 +112,7 @@ def helpdesk_yml(company: Company, template: str) -> str:
     # The demo's approvers are demo people: the first admin decides until the catalogue is reviewed.
     text = re.sub(r"^(\s+approvers: )\[.*\]$", lambda m: f"{m.group(1)}[{company.admin_email}]", text, flags=re.M)
     text = re.sub(r"^(\s+quorum: )\d+", lambda m: f"{m.group(1)}1", text, flags=re.M)  # one approver for now
+    text = text.replace("ferrand-associes.fr", company.domain)  # the demo's addresses in the comments' examples
     header = (f"# {company.name}: written by `guichet init` from the shipped helpdesk.yml; review every section, then\n"
               "# commit it (policies as code, reviewed by pull request).\n")
     return header + text

@@ -49,7 +49,6 @@ def init(folder: Path, name, domain, sites, groups, providers, members, smtp_hos
          force, no_input):
     """Set up Guichet for your company: policies, site, instance config and the first admin account."""
     ask = not no_input
-    os.umask(0o077)  # the database, the secret and the config are the service user's alone
     folder = folder.resolve()
     if (folder / "instance" / "config.py").exists() and not force:
         raise click.ClickException(f"{folder / 'instance' / 'config.py'} exists: this folder is set up already "
@@ -87,8 +86,12 @@ def init(folder: Path, name, domain, sites, groups, providers, members, smtp_hos
     except CompanyError as exc:
         raise click.UsageError(str(exc)) from None
     password = _ask(admin_password, "First admin's password", ask, hide_input=True, confirmation_prompt=True)
-    _write(company, folder, demo_kb)
-    _first_accounts(company, folder, password)
+    mask = os.umask(0o077)  # the database, the secret and the config are the service user's alone
+    try:
+        _write(company, folder, demo_kb)
+        _first_accounts(company, folder, password)
+    finally:
+        os.umask(mask)
     click.echo(f"""
 Guichet is set up for {company.name} in {folder}.
 Next:

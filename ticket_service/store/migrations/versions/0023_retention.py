@@ -20,5 +20,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('tickets') as batch:
+    with op.batch_alter_table('tickets', recreate='never') as batch:  # SQLite ≥ 3.35 drops a column in place
         batch.drop_column('anonymised_at')
