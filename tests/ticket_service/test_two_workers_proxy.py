@@ -212,6 +212,11 @@ def test_two_gunicorn_workers_behind_nginx_serve_a_mixed_load(pg_url, tmp_path):
             thread.start()
         for thread in threads:
             thread.join(DEADLINE + 30)
+        with urllib.request.urlopen(f"http://127.0.0.1:{upstream}/metrics", timeout=30) as page:  # the direct peer
+            scraped = page.read().decode()
+        refused = connect(CLIENT_ADDRESS(30))  # through nginx: the client's address decides, and it is not allowed
+        metrics_through_proxy = call(refused, "GET", "/metrics")[0]
+        refused.close()
     finally:
         _stop(nginx, signal.SIGQUIT)
         _stop(server)
@@ -220,6 +225,10 @@ def test_two_gunicorn_workers_behind_nginx_serve_a_mixed_load(pg_url, tmp_path):
     assert statuses == Counter({("suggest", 200): SUGGEST_CLIENTS * SUGGESTS_EACH,
                                 ("wrong password", 401): CREATE_CLIENTS, ("sign-in", 200): CREATE_CLIENTS,
                                 ("create", 201): CREATE_CLIENTS * CREATES_EACH}), statuses
+    suggest_count = sum(float(v) for v in re.findall(
+        r'^guichet_http_request_duration_seconds_count\{[^}]*route="/api/v1/suggest"[^}]*\} (\S+)$', scraped, re.M))
+    assert suggest_count == SUGGEST_CLIENTS * SUGGESTS_EACH  # both workers' counts, summed (multiprocess mode)
+    assert metrics_through_proxy == 404
     pids = Counter(re.findall(r"pid=<(\d+)>", access_log.read_text()))
     assert len(pids) == 2, f"one worker served everything: {pids}"
     assert sum(pids.values()) >= SUGGEST_CLIENTS * SUGGESTS_EACH + CREATE_CLIENTS * (CREATES_EACH + 3)
