@@ -66,7 +66,7 @@ http {{
         listen 127.0.0.1:{port};
         root {site};
         location / {{ try_files $uri $uri/index.html =404; }}
-        location ~ ^/(api|desk|mes-demandes|connexion|admin|static|healthz|readyz|metrics)(/|$) {{
+        location ~ ^/(api|desk|mes-demandes|aide|courriel|connexion|deconnexion|admin|pilotage|static|healthz|readyz|metrics)(/|$) {{
             proxy_pass http://guichet;
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
