@@ -14,6 +14,7 @@ from ticket_service.actions import people
 from ticket_service.auth.rate_limit import shared_limits
 from ticket_service.domain.vocabulary import STAFF_ROLES
 from ticket_service.http.errors import ApiError
+from ticket_service.http.proxy import direct_peer
 from ticket_service.http.validation import check_text
 from ticket_service.runtime import get_session
 from ticket_service.store.models import ApiToken, Person
@@ -89,7 +90,8 @@ def _sso_email() -> str | None:
     proxies = current_app.config.get("SSO_TRUSTED_PROXIES") or ()
     if isinstance(proxies, str):
         proxies = [p.strip() for p in proxies.split(",") if p.strip()]
-    if request.remote_addr not in proxies:
+    # The peer that sends the header must be the proxy itself: with PROXY_COUNT, remote_addr is the client.
+    if direct_peer() not in proxies:
         return None
     value = request.headers.get(header, "").strip().lower()
     return value or None

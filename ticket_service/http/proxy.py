@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ticket_service.domain.policies import PolicyError
@@ -29,3 +29,9 @@ def init_app(app: Flask) -> None:
     count = proxy_count(app.config)
     if count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def direct_peer() -> str | None:
+    """Return the address of the host that opened the connection (the proxy itself), whatever PROXY_COUNT says."""
+    original = request.environ.get("werkzeug.proxy_fix.orig") or {}
+    return original.get("REMOTE_ADDR") or request.remote_addr
