@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
@@ -38,22 +39,23 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run_load(port: int, token: str, seconds: float, suggest_rate: float, create_rate: float,
-             ) -> tuple[dict[str, list[float]], dict[str, int], dict[int, str]]:
+             ) -> tuple[dict[str, list[float]], dict[str, int], dict[int, str], Counter]:
     """Send the open-loop mix (requests start on schedule whatever the answers) to 127.0.0.1:``port``.
 
-    Return the latencies in ms of the answered requests per kind, the errors per kind, and the acknowledged
-    tickets (id → title). Also used by benchmarks/serving.py.
+    Return the latencies in ms of the answered requests per kind, the errors per kind, the acknowledged
+    tickets (id → title) and the errors by reason (kind and status or exception). Also used by benchmarks/serving.py.
     """
     local = threading.local()
     results: dict[str, list[float]] = {"suggest": [], "create": []}
     errors: dict[str, int] = {"suggest": 0, "create": 0}
     acknowledged: dict[int, str] = {}
+    reasons: Counter = Counter()
     lock = threading.Lock()
 
     def request(kind: str, n: int) -> None:
         conn = getattr(local, "conn", None) or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         local.conn = conn
-        ticket_id = None
+        ticket_id, reason = None, None
         if kind == "suggest":
             method, path, body = "GET", "/api/v1/suggest?q=" + quote(QUERIES[n % len(QUERIES)]), None
             headers = {"Authorization": f"Bearer {token}"}
@@ -69,16 +71,19 @@ def run_load(port: int, token: str, seconds: float, suggest_rate: float, create_
             response = conn.getresponse()
             data = response.read()
             ok = response.status == (200 if kind == "suggest" else 201)
+            reason = None if ok else f"{kind} {response.status}"
             if ok and kind == "create":
                 ticket_id = json.loads(data)["id"]
-        except (OSError, http.client.HTTPException, ValueError):
-            local.conn, ok = None, False
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            local.conn, ok, reason = None, False, f"{kind} {type(exc).__name__}"
         elapsed = (time.perf_counter() - start) * 1000
         with lock:
             (results[kind].append(elapsed) if ok else None)
             errors[kind] += 0 if ok else 1
             if ticket_id is not None:
                 acknowledged[ticket_id] = title
+            if reason is not None:
+                reasons[reason] += 1
 
     schedule = sorted([(i / suggest_rate, "suggest", i) for i in range(int(seconds * suggest_rate))]
                       + [(i / create_rate, "create", i) for i in range(int(seconds * create_rate))])
@@ -89,7 +94,7 @@ def run_load(port: int, token: str, seconds: float, suggest_rate: float, create_
             if delay > 0:
                 time.sleep(delay)
             pool.submit(request, kind, n)
-    return results, errors, acknowledged
+    return results, errors, acknowledged, reasons
 
 
 def main() -> None:
@@ -114,7 +119,7 @@ def main() -> None:
         port = free_port()
         server = start_server(env, port, ROOT, threads=8)
         try:
-            results, errors, _ = run_load(port, token, args.seconds, args.suggest_rate, args.create_rate)
+            results, errors, _, _ = run_load(port, token, args.seconds, args.suggest_rate, args.create_rate)
         finally:
             server.terminate()
             server.wait(timeout=15)

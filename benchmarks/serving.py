@@ -1,4 +1,4 @@
-"""Benchmark: the mixed load on PostgreSQL, `guichet serve --workers 2` (gunicorn) beside the single waitress process.
+"""Benchmark L-01 on the production config: the mixed load on PostgreSQL, `guichet serve --workers 2` (gunicorn) beside the single waitress process.
 
 Run: .venv/bin/python -m benchmarks.serving [--seconds 60] [--suggest-rate 50] [--create-rate 5] [--workers 2]
      [--kill-every 15]
@@ -96,7 +96,8 @@ def run(environ: dict, args, workers: int, token: str, kill_every: float = 0.0) 
     if kill_every:
         chaos.start()
     try:
-        results, errors, acknowledged = run_load(port, token, args.seconds, args.suggest_rate, args.create_rate)
+        results, errors, acknowledged, reasons = run_load(port, token, args.seconds, args.suggest_rate,
+                                                          args.create_rate)
     finally:
         stop.set()
         server.send_signal(signal.SIGTERM)
@@ -105,7 +106,8 @@ def run(environ: dict, args, workers: int, token: str, kill_every: float = 0.0) 
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-    return {"results": results, "errors": errors, "acknowledged": acknowledged, "killed": len(killed)}
+    return {"results": results, "errors": errors, "acknowledged": acknowledged, "killed": len(killed),
+            "reasons": reasons}
 
 
 def stored(url: str, ids) -> int:
@@ -169,6 +171,10 @@ def main() -> None:
                         kept = f"{stored(url, ids)}/{len(ids)}"
                     print(f"| {name} | {kind} | {len(values) + outcome['errors'][kind]} | {outcome['errors'][kind]} | "
                           f"{p50:.1f} | {p95:.1f} | {BUDGET_MS[kind]:.0f} | {outcome['killed']} | {kept} |")
+            print()
+            for name, outcome in runs:
+                if outcome["reasons"]:
+                    print(f"Errors of {name}: " + ", ".join(f"{why} × {n}" for why, n in outcome["reasons"].most_common()))
     finally:
         drop()
 
