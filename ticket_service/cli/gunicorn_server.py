@@ -89,7 +89,10 @@ def run_gunicorn(*, host: str, port: int, workers: int, threads: int, graceful_t
     """Run the arbiter until SIGTERM or SIGINT, then remove the metrics folder it made."""
     options = {
         "bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": threads,
-        "graceful_timeout": graceful_timeout, "timeout": max(60, graceful_timeout), "preload_app": False,
+        "graceful_timeout": graceful_timeout,
+        # gunicorn's 2 s default closed idle keep-alive connections that clients then reused (RemoteDisconnected in
+        # benchmarks/serving.py); nginx reaches us without keep-alive, direct clients keep theirs this long
+        "keepalive": 75, "timeout": max(60, graceful_timeout), "preload_app": False,
         "proc_name": "guichet", "worker_exit": _worker_exit, "child_exit": _child_exit,
         "accesslog": access_log, "access_log_format": ACCESS_LOG_FORMAT, "errorlog": "-",
         "forwarded_allow_ips": "",  # gunicorn reads no X-Forwarded-*: werkzeug's ProxyFix (PROXY_COUNT) does
