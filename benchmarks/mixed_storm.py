@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
@@ -35,6 +36,65 @@ QUERIES = ["le vpn me dit mot de passe incorrect", "imprimante hors ligne", "mon
 
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def run_load(port: int, token: str, seconds: float, suggest_rate: float, create_rate: float,
+             ) -> tuple[dict[str, list[float]], dict[str, int], dict[int, str], Counter]:
+    """Send the open-loop mix (requests start on schedule whatever the answers) to 127.0.0.1:``port``.
+
+    Return the latencies in ms of the answered requests per kind, the errors per kind, the acknowledged
+    tickets (id → title) and the errors by reason (kind and status or exception). Also used by benchmarks/serving.py.
+    """
+    local = threading.local()
+    results: dict[str, list[float]] = {"suggest": [], "create": []}
+    errors: dict[str, int] = {"suggest": 0, "create": 0}
+    acknowledged: dict[int, str] = {}
+    reasons: Counter = Counter()
+    lock = threading.Lock()
+
+    def request(kind: str, n: int) -> None:
+        conn = getattr(local, "conn", None) or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        local.conn = conn
+        ticket_id, reason = None, None
+        if kind == "suggest":
+            method, path, body = "GET", "/api/v1/suggest?q=" + quote(QUERIES[n % len(QUERIES)]), None
+            headers = {"Authorization": f"Bearer {token}"}
+        else:
+            method, path = "POST", "/api/v1/tickets"
+            title = f"Tempête {n} {uuid.uuid4().hex[:8]}"
+            body = json.dumps({"title": title, "description": "Mesure L-01 (tempête mixte)."})
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                       "Idempotency-Key": str(uuid.uuid4())}
+        start = time.perf_counter()
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            ok = response.status == (200 if kind == "suggest" else 201)
+            reason = None if ok else f"{kind} {response.status}"
+            if ok and kind == "create":
+                ticket_id = json.loads(data)["id"]
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            local.conn, ok, reason = None, False, f"{kind} {type(exc).__name__}"
+        elapsed = (time.perf_counter() - start) * 1000
+        with lock:
+            (results[kind].append(elapsed) if ok else None)
+            errors[kind] += 0 if ok else 1
+            if ticket_id is not None:
+                acknowledged[ticket_id] = title
+            if reason is not None:
+                reasons[reason] += 1
+
+    schedule = sorted([(i / suggest_rate, "suggest", i) for i in range(int(seconds * suggest_rate))]
+                      + [(i / create_rate, "create", i) for i in range(int(seconds * create_rate))])
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        for at, kind, n in schedule:
+            delay = began + at - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(request, kind, n)
+    return results, errors, acknowledged, reasons
 
 
 def main() -> None:
@@ -58,45 +118,8 @@ def main() -> None:
                                cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
         port = free_port()
         server = start_server(env, port, ROOT, threads=8)
-        local = threading.local()
-        results: dict[str, list[float]] = {"suggest": [], "create": []}
-        errors: dict[str, int] = {"suggest": 0, "create": 0}
-        lock = threading.Lock()
-
-        def request(kind: str, n: int) -> None:
-            conn = getattr(local, "conn", None) or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            local.conn = conn
-            if kind == "suggest":
-                method, path, body = "GET", "/api/v1/suggest?q=" + quote(QUERIES[n % len(QUERIES)]), None
-                headers = {"Authorization": f"Bearer {token}"}
-            else:
-                method, path = "POST", "/api/v1/tickets"
-                body = json.dumps({"title": f"Tempête {n}", "description": "Mesure L-01 (tempête mixte)."})
-                headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                           "Idempotency-Key": str(uuid.uuid4())}
-            start = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == (200 if kind == "suggest" else 201)
-            except (OSError, http.client.HTTPException):
-                local.conn, ok = None, False
-            elapsed = (time.perf_counter() - start) * 1000
-            with lock:
-                (results[kind].append(elapsed) if ok else None)
-                errors[kind] += 0 if ok else 1
-
-        schedule = sorted([(i / args.suggest_rate, "suggest", i) for i in range(int(args.seconds * args.suggest_rate))]
-                          + [(i / args.create_rate, "create", i) for i in range(int(args.seconds * args.create_rate))])
-        began = time.perf_counter()
         try:
-            with ThreadPoolExecutor(max_workers=64) as pool:
-                for at, kind, n in schedule:
-                    delay = began + at - time.perf_counter()
-                    if delay > 0:
-                        time.sleep(delay)
-                    pool.submit(request, kind, n)
+            results, errors, _, _ = run_load(port, token, args.seconds, args.suggest_rate, args.create_rate)
         finally:
             server.terminate()
             server.wait(timeout=15)

@@ -180,6 +180,16 @@ SETTINGS += (
     ("TRIAGE_MIN_TICKETS", 20, "Fewest resolved or closed tickets with a category the triage model is trained on; "
      "with fewer, training is refused and the desk shows no suggestion."),
 )
+
+# production serving and observability (`guichet serve --workers N`, /metrics, logs; docs/exploitation.md)
+SETTINGS += (
+    ("PROXY_COUNT", 0, "Reverse proxies in front of Guichet (nginx alone: 1) whose X-Forwarded-For/Proto/Host are "
+     "trusted (werkzeug ProxyFix); 0 reads none. `guichet serve --proxy-count N` sets it too."),
+    ("METRICS_ALLOWED", ("127.0.0.1/32", "::1/128"), "Addresses (CIDR list, or comma-separated) allowed to read "
+     "/metrics; any other gets 404. Behind PROXY_COUNT proxies, the client's address as the proxy saw it."),
+    ("LOG_FORMAT", "text", "text (readable lines) | json (one JSON object per line: time, level, logger, message, "
+     "request_id, method, route, status, duration_ms)."),
+)
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 
 

@@ -49,7 +49,9 @@ def test_an_unexpected_error_gives_a_reference_and_logs_the_rest(app, caplog, pa
     if is_api:
         assert response.get_json()["error"]["code"] == "internal_error"
         body = response.get_json()["error"]["message"]
-    reference = re.search(r"référence ([0-9a-f]{12})", body).group(1)
+    # « Référence de l'erreur : … » (the apostrophe escaped in the page): the answer's X-Request-Id
+    reference = re.search(r"éférence de l(?:'|&#39;)erreur : ([0-9a-f]{32})", body).group(1)
+    assert reference == response.headers["X-Request-Id"]
     logged = [r for r in caplog.records if reference in r.getMessage()]
     assert logged and logged[0].exc_info and SECRET in str(logged[0].exc_info[1])  # the details stay in the log
 

@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from flask import Flask, current_app, g, request
 
+from ticket_service.http.proxy import direct_peer
+
 log = logging.getLogger(__name__)
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -71,13 +73,13 @@ def sso_email() -> str | None:
     value = request.headers.get(name, "").strip().lower() if name else ""
     if not value:
         return None
-    if not from_trusted_proxy(request.remote_addr, trusted_networks(current_app.config.get("SSO_TRUSTED_PROXIES"))):
+    peer = direct_peer()  # the host that connected: with PROXY_COUNT, remote_addr is the client behind the proxy
+    if not from_trusted_proxy(peer, trusted_networks(current_app.config.get("SSO_TRUSTED_PROXIES"))):
         # Someone reached Guichet without the proxy, or the proxy list is wrong: the header proves nothing.
-        log.warning("SSO header %s ignored: request from %s, not a trusted proxy (SSO_TRUSTED_PROXIES)",
-                    name, request.remote_addr)
+        log.warning("SSO header %s ignored: request from %s, not a trusted proxy (SSO_TRUSTED_PROXIES)", name, peer)
         return None
     if "@" not in value or len(value) > 254 or any(ord(c) < 32 for c in value):
-        log.warning("SSO header %s from proxy %s ignored: not an e-mail address", name, request.remote_addr)
+        log.warning("SSO header %s from proxy %s ignored: not an e-mail address", name, peer)
         return None
     g.sso_email = value
     return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from ticket_service.domain.errors import (
     Conflict, DomainError, Forbidden, Invalid, Malformed, NotFound, StorageFull, TooLarge, TooMany, Unsupported,
 )
+from ticket_service.http.request_log import request_id
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,15 @@ def _is_api() -> bool:
     return is_api_path(request.path)
 
 
+def _error_page(reference: str) -> str:
+    """The page that hides the details: a human message and the reference to give the support."""
+    try:
+        return render_template("error.html", code=500, reference=reference)
+    except Exception:  # the page itself may be what broke (database down under the menu): plain text then
+        log.exception("the error page could not be rendered for %s", reference)
+        return f"Erreur interne. Référence de l'erreur : {reference}"
+
+
 def init_app(app: Flask) -> None:
     """Map every error under /api to the envelope; never let a traceback or SQL reach the client."""
 
@@ -119,8 +129,8 @@ def init_app(app: Flask) -> None:
             if _is_api():
                 return envelope(400, "bad_request", "Requête invalide.")
             return "Requête invalide.", 400
-        incident = uuid.uuid4().hex[:12]
+        incident = request_id() or uuid.uuid4().hex  # the X-Request-Id of the answer and of the log lines
         log.exception("unexpected error %s", incident)
         if not _is_api():
-            return f"Erreur interne (référence {incident}).", 500
-        return envelope(500, "internal_error", f"Erreur interne (référence {incident}).")
+            return _error_page(incident), 500
+        return envelope(500, "internal_error", f"Erreur interne (référence de l'erreur : {incident}).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, jsonify, request, session
@@ -11,6 +12,7 @@ from search import IndexHolder, SearchError
 
 from ticket_service.auth.rate_limit import TokenBuckets
 from ticket_service.domain.kb_manifest import KBManifest
+from ticket_service.http import prometheus
 from ticket_service.http.api.common import doc
 from ticket_service.http.errors import ApiError
 from ticket_service.http.validation import Field, read_query
@@ -99,11 +101,14 @@ def suggest():
     lang, k = args.get("lang"), args.get("k", 5)
     if len(text) < MIN_QUERY_LENGTH:
         answer = {"lang": lang or "fr", "abstained": True, "confidence": 0.0, "suggestions": []}
+        prometheus.observe_suggestion(None, True, reason="too_short")
     else:
+        started = time.perf_counter()  # a duration for /metrics, not a business time: the domain clock is not for it
         try:
             # Employees' suggestions only: technician-only articles never leave the desk.
             answer = current_app.extensions["guichet.suggester"].suggest(text, lang=lang, audience="employees", k=k)
         except SearchError:
             raise ApiError(503, "index_not_ready", "Les suggestions sont momentanément indisponibles.",
                            headers={"Retry-After": "30"}) from None
+        prometheus.observe_suggestion(time.perf_counter() - started, answer["abstained"])
     return jsonify(query=text, **answer)
