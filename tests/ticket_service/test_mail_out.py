@@ -335,7 +335,8 @@ def test_every_notification_renders_in_both_languages_text_and_html(app, api, da
               "waiting_reminder": ("ticket.waiting_reminder", {"waiting_since": "2026-12-07T09:00:00Z",
                                                                "reason": "Capture ?"})}
     assert set(compose.NOTIFICATIONS) - set(events) == {"approval_requested", "major_incident_opened",
-                                                        "major_incident_resolved"}  # test_mail_audience renders these
+                                                        "major_incident_resolved",  # test_mail_audience renders these
+                                                        "monthly_summary"}  # and test_monthly_summary this one
     with app.app_context():
         setting = replace(mail.setting(app), language=language)
     with database.reader() as db:

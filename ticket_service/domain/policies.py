@@ -131,6 +131,7 @@ class Policies:
     webhooks: WebhookConfig = field(default_factory=WebhookConfig)  # webhooks: endpoints and allow-list
     retention_months: int | None = None  # retention.closed_tickets_months: anonymise closed tickets past it (RGPD)
     waiting_reminder_hours: float = 19.0  # waiting.reminder_after: business hours on hold before one reminder mail
+    monthly_summary_to: tuple[str, ...] = ()  # reports.monthly_summary_to: the summary's readers; () = the admins
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -243,7 +244,17 @@ class _Validator:
             webhooks=read_webhooks(self.data.get("webhooks"), self.fail, os.environ),
             retention_months=self._retention(),
             waiting_reminder_hours=self._waiting_reminder(),
+            monthly_summary_to=self._monthly_summary_to(),
         )
+
+    def _monthly_summary_to(self) -> tuple[str, ...]:
+        """Read ``reports.monthly_summary_to`` (optional): who gets the monthly summary mail instead of the admins."""
+        fix = "write `reports: {monthly_summary_to: [chef.support@example.org]}`, or remove it to mail the admins."
+        spec = self.data.get("reports")
+        if spec is None:
+            return ()
+        people = self.mapping("reports", spec, fix).get("monthly_summary_to")
+        return () if people is None else self._people("reports.monthly_summary_to", people, fix)
 
     def _retention(self) -> int | None:
         """Read ``retention.closed_tickets_months`` (optional): None keeps closed tickets as they are."""
