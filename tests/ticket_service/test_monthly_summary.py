@@ -99,6 +99,8 @@ def test_not_on_a_holiday_nor_a_weekend_then_once_on_the_first_business_day(app,
     assert len(tick(app, clock, peer, paris(2027, 1, 27, 9, 0))) == len(sent)  # the marker job may be pruned by now
     with database.reader() as db:
         assert db.scalar(select(Job.status).where(Job.dedupe_key == "reports.monthly_summary.sent@2026-12")) == "done"
+    outbox = Browser(app, "admin").get("/admin/courriels")  # a mail about no ticket is listed, without a ticket link
+    assert outbox.status_code == 200 and "synthèse du pilotage de décembre 2026" in outbox.text
 
 
 def test_a_tick_missed_on_the_day_is_caught_up_later_in_the_month(app, peer, clock):
