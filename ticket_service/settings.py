@@ -83,7 +83,8 @@ SETTINGS += (
     ("JOB_INTERVALS", {"tickets.auto_close": 600, "events.purge": 86400, "learning.publish": 3600,
                        "outbox.deliver": 10, "jobs.prune": 86400, "sla.watch": 300, "webhooks.deliver": 10,
                        "tickets.retention": 86400, "tickets.waiting_reminder": 600,
-                       "directory.sync": 0, "mail.fetch": 60, "triage.train": 86400},
+                       "directory.sync": 0, "mail.fetch": 60, "triage.train": 86400,
+                       "reports.monthly_summary": 86400},
      "Built-in seconds between runs of each periodic job; helpdesk.yml's `jobs.every` overrides them, and this "
      "setting (a partial mapping) overrides both, for an operator or a test. 0 turns a job off; every worker must "
      "see the same values."),

@@ -338,7 +338,8 @@ def test_every_notification_renders_in_both_languages_text_and_html(app, api, da
                                                                "reason": "Capture ?"}),
               "rule_notice": ("rule.notice", {"rule": "vpn-n2", "template": "rule_notice", "recipients": [users["n1"]]})}
     assert set(compose.NOTIFICATIONS) - set(events) == {"approval_requested", "major_incident_opened",
-                                                        "major_incident_resolved"}  # test_mail_audience renders these
+                                                        "major_incident_resolved",  # test_mail_audience renders these
+                                                        "monthly_summary"}  # and test_monthly_summary this one
     with app.app_context():
         setting = replace(mail.setting(app), language=language)
     with database.reader() as db:

@@ -79,7 +79,11 @@ def _panel_command(name: str):
                   "default: organisation.locale).")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON (every figure with its definition and tickets).")
     @click.option("--csv", "as_csv", is_flag=True, help="Print formula-safe CSV (« ; » and decimal commas in French).")
-    def command(period, since, until, group, provider, category, type_, priority, no_compare, lang, as_json, as_csv):
+    @click.option("--xlsx", "xlsx_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+                  help="Write a formula-safe XLSX workbook to FILE (numbers as numbers, dates as dates, a sheet per "
+                  "table).")
+    def command(period, since, until, group, provider, category, type_, priority, no_compare, lang, as_json, as_csv,
+                xlsx_file):
         import json
 
         from flask_babel import force_locale, get_translations
@@ -92,6 +96,8 @@ def _panel_command(name: str):
         from ticket_service.runtime import get_ctx, get_database
         from ticket_service.settings import deflection_window
 
+        if xlsx_file and (as_json or as_csv):
+            raise click.UsageError("Choose one of --json, --csv and --xlsx.")
         app, lang = report_app(as_json, as_csv, lang)
         args = {"period": period, "since": since, "until": until, "group": group, "provider": provider,
                 "category": category, "type": type_, "priority": priority}
@@ -110,7 +116,14 @@ def _panel_command(name: str):
                 presentation = Presentation(organisation.locale if lang == organisation.language else lang,
                                             organisation.zone, get_translations())
         shown = knowledge if name in knowledge.KNOWLEDGE_PANELS else export
-        if as_json:
+        if xlsx_file:
+            from ticket_service.reports import xlsx
+
+            with open(xlsx_file, "wb") as out:
+                out.write(xlsx.render_knowledge_xlsx(result, result["panels"][0], presentation) if shown is knowledge
+                          else xlsx.render_xlsx(result, presentation))
+            click.echo(xlsx_file)
+        elif as_json:
             click.echo(json.dumps(shown.to_json(result, presentation), ensure_ascii=False, indent=2))
         elif as_csv:
             click.echo(knowledge.render_csv(result, result["panels"][0], presentation) if shown is knowledge

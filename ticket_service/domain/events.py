@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import ClassVar
 
@@ -184,11 +184,21 @@ class RuleNotice(DomainEvent):
     recipients: tuple[int, ...] = ()  # the people the rule names: the requester, the assignee, a group, a person
 
 
+@dataclass(frozen=True)
+class MonthlySummaryDue(DomainEvent):
+    """Last month's key figures for the team lead(s); ``ticket_id`` is None (the mail is about the whole desk)."""
+
+    name: ClassVar[str] = "reports.monthly_summary"
+    month: str = ""  # YYYY-MM, the month summarised
+    recipients: tuple[int, ...] = ()  # person ids
+    summary: dict = field(default_factory=dict)  # reports.monthly_summary.key_figures(), as computed at the event
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {cls.name: cls for cls in (
     TicketCreated, TicketUpdated, TicketTransitioned, TicketResolved, TicketReopened, TicketClosed, CommentAdded,
     AttachmentAdded, TicketEscalated, ApprovalDecided, TicketsLinked, TicketMerged, ArticleLinked, SatisfactionRated,
     IncidentPublished, IncidentJoined, SlaAtRisk, SlaBreached, SlaLeadNotified, DelayAnnounced, WaitingReminded,
-    RuleNotice)}
+    RuleNotice, MonthlySummaryDue)}
 
 
 def field_names(cls: type[DomainEvent]) -> list[str]:

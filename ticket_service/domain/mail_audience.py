@@ -17,7 +17,7 @@ from ticket_service.store.models import Approval, IncidentFollower, MailOptOut, 
 # optional ones can (news the person can also read in the portal or the desk).
 ESSENTIAL = ("acknowledgement", "reply", "waiting", "resolved", "approval_requested", "sla_at_risk", "sla_breached",
              "delay_announced", "waiting_reminder")
-OPTIONAL = ("closed", "major_incident_opened", "major_incident_resolved",
+OPTIONAL = ("closed", "major_incident_opened", "major_incident_resolved", "monthly_summary",
             "rule_notice")  # an automation rule's notice: news the desk and the portal show too
 
 

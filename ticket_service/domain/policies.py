@@ -141,6 +141,7 @@ class Policies:
     mail_in: MailInConfig = field(default_factory=MailInConfig)  # mail_in: the IMAP mailboxes read (channels/imap.py)
     # triage.auto_apply_confidence: a triage suggestion this sure (0..1) is applied to a new ticket; None: suggest only
     triage_auto_apply: float | None = None
+    monthly_summary_to: tuple[str, ...] = ()  # reports.monthly_summary_to: the summary's readers; () = the admins
     source: str = field(default="helpdesk.yml", compare=False)
 
     def priority(self, impact: str, urgency: str) -> str:
@@ -259,7 +260,17 @@ class _Validator:
             alerts=read_alerts(self.data.get("alerts"), self.fail, impact, urgency, self.config.kb.categories),
             mail_in=read_mail_in(self.data.get("mail_in"), self.fail),
             triage_auto_apply=self._triage_auto_apply(),
+            monthly_summary_to=self._monthly_summary_to(),
         )
+
+    def _monthly_summary_to(self) -> tuple[str, ...]:
+        """Read ``reports.monthly_summary_to`` (optional): who gets the monthly summary mail instead of the admins."""
+        fix = "write `reports: {monthly_summary_to: [chef.support@example.org]}`, or remove it to mail the admins."
+        spec = self.data.get("reports")
+        if spec is None:
+            return ()
+        people = self.mapping("reports", spec, fix).get("monthly_summary_to")
+        return () if people is None else self._people("reports.monthly_summary_to", people, fix)
 
     def _retention(self) -> int | None:
         """Read ``retention.closed_tickets_months`` (optional): None keeps closed tickets as they are."""

@@ -29,10 +29,11 @@ from ticket_service.store.models import Comment, OutboxEvent, Person, Ticket
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 NOTIFICATIONS = ("acknowledgement", "reply", "waiting", "resolved", "closed", "sla_at_risk", "sla_breached",
                  "approval_requested", "major_incident_opened", "major_incident_resolved", "delay_announced",
-                 "waiting_reminder", "rule_notice")
+                 "waiting_reminder", "rule_notice", "monthly_summary")
 EVENT_NAMES = ("ticket.created", "ticket.commented", "ticket.transitioned", "ticket.resolved", "ticket.closed",
                "sla.at_risk", "sla.breached", "sla.lead_notified", "incident.published",
-               "ticket.delay_announced", "ticket.waiting_reminder", "rule.notice")  # the events that may mail
+               "ticket.delay_announced", "ticket.waiting_reminder", "rule.notice",
+               "reports.monthly_summary")  # the events that may mail
 TO_STAFF = ("sla_at_risk", "sla_breached")  # sent to the event's recipients (the desk), not to the requester
 TO_RECIPIENTS = (*TO_STAFF, "rule_notice")  # sent to the people the event names
 
@@ -99,10 +100,19 @@ def mails_for(db: Session, setting: Setting, event_id: int, name: str, ticket_id
     env = env or environment(setting.instance_path)
     mails = _main_mails(db, setting, event_id, name, ticket_id, payload, env, articles, at)
     mails += audience_mails(db, setting, env, event_id, name, ticket_id, payload, at)
+    mails += _summary_mails(db, setting, env, event_id, name, payload)
     off = mail_audience.opted_out(db, sorted({m.to_email for m in mails}))
     seen: set[str] = set()
     return [m for m in mails if mail_audience.wanted(m.notification, {n for e, n in off if e == m.to_email.lower()})
             and not (m.to_email.lower() in seen or seen.add(m.to_email.lower()))]
+
+
+def _summary_mails(db: Session, setting: Setting, env: Environment, event_id: int, name: str,
+                   payload: dict) -> list[Mail]:
+    """Return the monthly summary's mails (notify/monthly_summary.py; imported here, it imports this module)."""
+    from ticket_service.notify.monthly_summary import summary_mails
+
+    return summary_mails(db, setting, env, event_id, name, payload)
 
 
 def _main_mails(db: Session, setting: Setting, event_id: int, name: str, ticket_id: int | None, payload: dict,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import Response, current_app, jsonify
 
 from ticket_service.domain.errors import not_found
 from ticket_service.domain.vocabulary import PRIORITIES, REQUEST_TYPES
@@ -12,7 +12,8 @@ from ticket_service.http.errors import ApiError
 from ticket_service.http.validation import Field, read_query
 from ticket_service.reports import knowledge_panels as knowledge
 from ticket_service.reports.deflection import Presentation
-from ticket_service.reports.export import to_json
+from ticket_service.reports import xlsx
+from ticket_service.reports.export import render_csv, to_json
 from ticket_service.reports.options import OptionError, read_options, visible_groups
 from ticket_service.reports.panel_result import one_panel
 from ticket_service.reports.panels import PANELS
@@ -30,6 +31,8 @@ QUERY = {
     "priority": Field("enum", choices=PRIORITIES, description="Priority."),
     "compare": Field("bool", description="Add the previous period's values (default true)."),
     "lang": Field("str", max_len=5, description="Language of the labels and definitions (fr, en)."),
+    "format": Field("enum", choices=("json", "csv", "xlsx"), description="json (default), csv or xlsx: the "
+                    "dashboard's formula-safe exports, numbers and dates in the reader's language."),
 }
 
 
@@ -60,5 +63,19 @@ def panel_metrics(panel: str):
     compare = args.get("compare", True)
     result = one_panel(db, ctx.policies, ctx.calendar, panel, period, filters, now, compare=compare,
                        window=deflection_window(current_app.config))
+    if args.get("format") in ("csv", "xlsx"):
+        return download(panel, result, args["format"], presentation(ctx))
     serialise = knowledge.to_json if panel in knowledge.KNOWLEDGE_PANELS else to_json
     return jsonify(serialise(result, presentation(ctx)))
+
+
+def download(panel: str, result: dict, kind: str, p: Presentation) -> Response:
+    """Return a panel's CSV (with a BOM, for spreadsheets) or XLSX as an attachment named like the dashboard's."""
+    extra = result["panels"][0] if panel in knowledge.KNOWLEDGE_PANELS else None
+    if kind == "xlsx":
+        body = xlsx.render_knowledge_xlsx(result, extra, p) if extra else xlsx.render_xlsx(result, p)
+        mimetype, name = xlsx.CONTENT_TYPE, xlsx.filename(panel, result)
+    else:
+        body = "\ufeff" + (knowledge.render_csv(result, extra, p) if extra else render_csv(result, p))
+        mimetype, name = "text/csv", f"pilotage-{panel}-{result['period']['first_day']}.csv"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})

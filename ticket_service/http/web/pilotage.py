@@ -15,7 +15,7 @@ from ticket_service.actions.problems import create_problem
 from ticket_service.auth.identity import current_user
 from ticket_service.domain.deflection import ARTICLE_COLUMNS
 from ticket_service.domain.vocabulary import PRIORITIES, REQUEST_TYPES, STAFF_ROLES
-from ticket_service.http.api.metrics_panels import presentation
+from ticket_service.http.api.metrics_panels import download, presentation
 from ticket_service.http.validation import parse_id
 from ticket_service.http.web import articles as kb
 from ticket_service.http.web.common import back_to, done, env, form_text, signed_in
@@ -134,6 +134,20 @@ def export(panel: str):
     body = knowledge.render_csv(result, extra[0], p) if extra else render_csv(result, p)
     return Response("\ufeff" + body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="pilotage-{panel}-{result["period"]["first_day"]}.csv"'})
+
+
+@bp.get("/<string:panel>.xlsx")
+@staff_view
+def export_xlsx(panel: str):
+    """Export one panel as a formula-safe workbook (a sheet per table) in the page's language."""
+    if panel not in PANELS and panel not in knowledge.KNOWLEDGE_PANELS:
+        abort(404)
+    _db, ctx, _user = env()
+    result, extra, error = _results([panel], {k: v for k, v in request.args.items() if k in KEPT})
+    if error:
+        abort(400)
+    result["panels"] += extra  # download() finds a knowledge panel as the first one
+    return download(panel, result, "xlsx", presentation(ctx))
 
 
 @bp.post("/probleme")
