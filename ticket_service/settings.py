@@ -71,6 +71,8 @@ SETTINGS += (
     ("EVENTS_MAX_BATCH", 50, "Most events in one POST /api/v1/events."),
     ("QUERY_RETENTION_DAYS", 90, "Typed query texts and feedback reasons are blanked after this many days "
      "(`guichet events purge`)."),
+    ("KNOWLEDGE_CACHE_SECONDS", 300, "The dashboard's knowledge panels (deflection, gaps, recurring incidents) are "
+     "served again for this long while no help event, ticket, history row or link is added; 0 computes each time."),
     ("BANNER_CACHE_SECONDS", 15, "Longest time a process keeps the known-issue banner feed (/api/v1/incidents/major); "
      "a change shows at once in every process."),
 )
@@ -158,6 +160,11 @@ SETTINGS += (
      "through SSO (API tokens still work)."),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
+
+
+def knowledge_cache_age(config) -> timedelta:
+    """How long the dashboard's knowledge panels, once computed, are served again on unchanged data."""
+    return timedelta(seconds=float(config["KNOWLEDGE_CACHE_SECONDS"]))
 
 
 def deflection_window(config) -> timedelta:

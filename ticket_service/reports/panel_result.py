@@ -15,9 +15,10 @@ from ticket_service.reports.period import Period
 
 
 def one_panel(db: Session, policies: Policies, calendar: BusinessCalendar, name: str, period: Period,
-              filters: Filters, now: datetime, *, compare: bool, window: timedelta) -> dict:
-    """Return the panel's result envelope; knowledge panels also need the deflection window."""
+              filters: Filters, now: datetime, *, compare: bool, window: timedelta,
+              max_age: timedelta | None = None) -> dict:
+    """Return the panel's result envelope; knowledge panels also need the deflection window (and may be kept ``max_age``)."""
     if name in knowledge.KNOWLEDGE_PANELS:
         scope, before = scopes(db, policies, calendar, period, filters, now, compare=compare)
-        return envelope(scope, before, knowledge.compute(db, [name], scope, before, now, window))
+        return envelope(scope, before, knowledge.compute(db, [name], scope, before, now, window, max_age))
     return compute(db, policies, calendar, [name], period, filters, now, compare=compare)
