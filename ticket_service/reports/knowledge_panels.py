@@ -14,7 +14,7 @@ from ticket_service.domain.messages import N_
 from ticket_service.reports import deflection as deflection_texts
 from ticket_service.reports.article_effectiveness import effectiveness
 from ticket_service.reports.clusters import MAX_TEXTS, SEARCH_FLOOR, TICKET_FLOOR
-from ticket_service.reports import export, knowledge_cache
+from ticket_service.reports import export, result_cache
 from ticket_service.reports.export import number, safe
 from ticket_service.reports.knowledge_gaps import gaps, unsuccessful_sessions, without_fiche
 from ticket_service.reports.recurring_incidents import recurring
@@ -61,11 +61,11 @@ def compute(db: Session, names, scope: Scope, before: Scope | None, now: datetim
     """Return the named knowledge panels, each figure with the previous period's value where it is counted alike.
 
     With ``max_age``, a panel computed for the same period, filters and data less than that long ago is served again
-    (reports/knowledge_cache.py); each panel says when it was computed (``computed_at``)."""
+    (reports/result_cache.py); each panel says when it was computed (``computed_at``)."""
     out = []
     for name in names:
         key = (name, scope.period, before.period if before is not None else None, scope.filters, window)
-        panel, at = knowledge_cache.cached(db, key, now, max_age, lambda: _panel(db, name, scope, before, now, window))
+        panel, at = result_cache.cached(db, key, now, max_age, lambda: _panel(db, name, scope, before, now, window))
         panel["computed_at"] = iso(at)
         out.append(panel)
     return out

@@ -24,9 +24,10 @@ from ticket_service.reports import knowledge_panels as knowledge
 from ticket_service.reports.deflection import ARTICLE_LABELS
 from ticket_service.reports.export import LABELS, definition, render_csv
 from ticket_service.reports.options import OptionError, read_options, visible_groups
-from ticket_service.reports.panels import PANELS, compute, scopes
+from ticket_service.reports.panel_result import panels as served
+from ticket_service.reports.panels import PANELS
 from ticket_service.reports.period import NAMES
-from ticket_service.settings import deflection_window, knowledge_cache_age
+from ticket_service.settings import dashboard_cache_age, deflection_window, knowledge_cache_age
 
 bp = Blueprint("pilotage", __name__, url_prefix="/pilotage")
 
@@ -66,12 +67,10 @@ def _results(names: list[str], args):
     period, filters, error = _options(args)
     if error:
         return None, [], error
-    now = ctx.clock.now()
-    built = scopes(db, ctx.policies, ctx.calendar, period, filters, now)  # read once for both kinds of panel
-    result = compute(db, ctx.policies, ctx.calendar, [n for n in names if n in PANELS], period, filters, now,
-                     built=built)
-    extra = [n for n in names if n in knowledge.KNOWLEDGE_PANELS]
-    panels = knowledge.compute(db, extra, *built, now, _window(), knowledge_cache_age(current_app.config)) if extra else []
+    config = current_app.config
+    result, panels = served(db, ctx.policies, ctx.calendar, names, period, filters, ctx.clock.now(), compare=True,
+                            window=_window(), max_age=dashboard_cache_age(config),
+                            knowledge_age=knowledge_cache_age(config))
     return result, panels, None
 
 
