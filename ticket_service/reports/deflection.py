@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from ticket_service.domain.clock import iso
 from ticket_service.domain.deflection import (
-    ARTICLE_COLUMNS, DEFINITIONS, NO_CATEGORY, PURGED_QUERY, UNSUCCESSFUL, Event, TicketFact, compute,
+    ARTICLE_COLUMNS, DEFINITIONS, NO_CATEGORY, PURGED_QUERY, UNSUCCESSFUL, Event, SessionOutcome, TicketFact,
+    classify_sessions, compute,
 )
 from ticket_service.domain.messages import N_
 from ticket_service.domain.vocabulary import DONE
@@ -60,7 +61,20 @@ def deflection_report(db: Session, *, since: datetime | None = None, until: date
         .join(Ticket, Ticket.id == ArticleLink.ticket_id)
         .where(Ticket.status.in_(DONE), Ticket.resolved_at >= since, Ticket.resolved_at < until)
         .group_by(ArticleLink.article_id)).all())
-    return compute(events, tickets, since=since, until=until, window=window, now=now, resolved_with=resolved, zone=zone)
+    return compute(events, tickets, since=since, until=until, window=window, now=now, resolved_with=resolved, zone=zone,
+                   classified=sessions_of(since, until, window, now, events, tickets, memo))
+
+
+def sessions_of(since: datetime, until: datetime, window: timedelta, now: datetime, events: list[Event],
+                tickets: list[TicketFact], memo: dict | None = None) -> list[SessionOutcome]:
+    """Return ``classify_sessions`` of a period's help inputs, classified once per memo (the report and the gaps)."""
+    key = ("sessions", since, until, window, now)
+    if memo is not None and key in memo:
+        return memo[key]
+    found = classify_sessions(events, tickets, window, now)
+    if memo is not None:
+        memo[key] = found
+    return found
 
 
 def help_inputs(db: Session, since: datetime, until: datetime, window: timedelta,

@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ticket_service.domain.deflection import classify_sessions
 from ticket_service.domain.vocabulary import DONE
 from ticket_service.reports.clocks import resolutions_in_period
-from ticket_service.reports.deflection import help_inputs
+from ticket_service.reports.deflection import help_inputs, sessions_of
 from ticket_service.reports.clusters import MAX_TEXTS, SEARCH_FLOOR, TICKET_FLOOR, star_clusters
 from ticket_service.reports.recurring_incidents import EXAMPLES, texts_of
 from ticket_service.reports.scope import Scope, figure
@@ -33,7 +32,7 @@ def unsuccessful_sessions(db: Session, scope: Scope, window: timedelta, now: dat
         if t.help_session_id:
             made.setdefault(t.help_session_id, set()).add(t.id)
     out = []
-    for s in classify_sessions(events, facts, window, now):
+    for s in sessions_of(since, until, window, now, events, facts, scope.memo):
         if not since <= s.start < until or not (s.query or "").strip() or s.opened or s.solved:
             continue
         if s.outcome == "none" or (s.outcome == "no_outcome" and not s.provisional):
