@@ -30,11 +30,13 @@ def panels(db: Session, policies: Policies, calendar: BusinessCalendar, names, p
         result = compute(db, policies, calendar, [n for n in names if n in PANELS], period, filters, now,
                          built=built)
         extra = [n for n in names if n in knowledge.KNOWLEDGE_PANELS]
-        return result, knowledge.compute(db, extra, *built, now, window, knowledge_age) if extra else []
+        # The entry holds the policies and calendar it was computed with, so that their ids in the key stay theirs.
+        return result, knowledge.compute(db, extra, *built, now, window, knowledge_age) if extra else [], \
+            (policies, calendar)
 
     # The policies and calendar objects are replaced when helpdesk.yml changes: a new key.
     key = ("panels", names, period, filters, compare, window, knowledge_age, id(policies), id(calendar))
-    (result, extra), at = result_cache.cached(db, key, now, max_age, fresh, result_cache.DASHBOARD_TABLES)
+    (result, extra, _used), at = result_cache.cached(db, key, now, max_age, fresh, result_cache.DASHBOARD_TABLES)
     result["computed_at"] = iso(at)
     return result, extra
 
