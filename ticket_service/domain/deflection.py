@@ -220,9 +220,13 @@ def unsuccessful_searches(sessions: list[SessionOutcome], limit: int = 20) -> li
 
 
 def compute(events: list[Event], tickets: list[TicketFact], *, since: datetime, until: datetime, window: timedelta,
-            now: datetime, resolved_with: dict[str, int] | None = None, zone: tzinfo | None = None) -> dict:
-    """Return every deflection figure for sessions started in [since, until), each with its definition and window."""
-    sessions = [s for s in classify_sessions(events, tickets, window, now) if since <= s.start < until]
+            now: datetime, resolved_with: dict[str, int] | None = None, zone: tzinfo | None = None,
+            classified: list[SessionOutcome] | None = None) -> dict:
+    """Return every deflection figure for sessions started in [since, until), each with its definition and window;
+    ``classified``: ``classify_sessions(events, tickets, window, now)`` when the caller has it already."""
+    if classified is None:
+        classified = classify_sessions(events, tickets, window, now)
+    sessions = [s for s in classified if since <= s.start < until]
     in_period = [e for e in events if since <= e.at < until]
     views = len({(e.event_id or id(e)) for e in in_period if e.type == "page_view"})
     created = sum(1 for t in tickets if since <= t.created_at < until and t.type != "problem")

@@ -30,7 +30,7 @@ def resolved_with(db: Session, scope: Scope) -> dict[str, list[int]]:
 def effectiveness(db: Session, scope: Scope, window: timedelta, now: datetime) -> dict:
     """Return the deflection funnel and rates of the sessions started in the period, and each fiche's row."""
     report = deflection_report(db, since=scope.period.since, until=scope.as_of, window_hours=window.total_seconds() / 3600,
-                               now=now, zone=scope.period.zone)
+                               now=now, zone=scope.period.zone, memo=scope.memo)
     tickets = resolved_with(db, scope)
     figures = [figure(scope, f"deflection.{f['key']}", f["value"], unit="share" if f["key"] in SHARES else
                       "score" if f["key"] == "self_service_score" else "count") for f in report["figures"]]

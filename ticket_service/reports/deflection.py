@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from ticket_service.domain.clock import iso
 from ticket_service.domain.deflection import (
-    ARTICLE_COLUMNS, DEFINITIONS, NO_CATEGORY, PURGED_QUERY, UNSUCCESSFUL, Event, TicketFact, compute,
+    ARTICLE_COLUMNS, DEFINITIONS, NO_CATEGORY, PURGED_QUERY, UNSUCCESSFUL, Event, SessionOutcome, TicketFact,
+    classify_sessions, compute,
 )
 from ticket_service.domain.messages import N_
 from ticket_service.domain.vocabulary import DONE
@@ -46,25 +47,58 @@ RATES = frozenset({"deflection_rate", "confirmed_rate"})
 
 
 def deflection_report(db: Session, *, since: datetime | None = None, until: datetime | None = None,
-                      window_hours: float = 24, now: datetime | None = None, zone: tzinfo | None = None) -> dict:
-    """Compute the report for sessions started in [since, until) (default: the last 30 days)."""
+                      window_hours: float = 24, now: datetime | None = None, zone: tzinfo | None = None,
+                      memo: dict | None = None) -> dict:
+    """Compute the report for sessions started in [since, until) (default: the last 30 days); ``memo`` shares the
+    events and tickets read with the other knowledge panels of a request."""
     now = now or utcnow()
     until = until or now
     since = since or until - timedelta(days=30)
     window = timedelta(hours=window_hours)
-    # Events of sessions that started in the period may run a little past it; tickets up to the window's end.
-    rows = db.scalars(select(HelpEvent).where(HelpEvent.at >= since, HelpEvent.at < until + timedelta(days=1)))
-    events = [Event(e.session_id, e.type, e.at, e.person_id, e.article_id, e.query, e.ticket_id,
-                    json.loads(e.data) if e.data else {}, e.event_id) for e in rows]
-    tickets = [TicketFact(t.id, t.requester_id, t.created_at, t.help_session_id, t.type)
-               for t in db.scalars(select(Ticket).where(Ticket.created_at >= since,
-                                                        Ticket.created_at <= until + timedelta(days=1) + window))]
+    events, tickets = help_inputs(db, since, until, window, memo)
     resolved = dict(db.execute(
         select(ArticleLink.article_id, func.count(func.distinct(ArticleLink.ticket_id)))
         .join(Ticket, Ticket.id == ArticleLink.ticket_id)
         .where(Ticket.status.in_(DONE), Ticket.resolved_at >= since, Ticket.resolved_at < until)
         .group_by(ArticleLink.article_id)).all())
-    return compute(events, tickets, since=since, until=until, window=window, now=now, resolved_with=resolved, zone=zone)
+    return compute(events, tickets, since=since, until=until, window=window, now=now, resolved_with=resolved, zone=zone,
+                   classified=sessions_of(since, until, window, now, events, tickets, memo))
+
+
+def sessions_of(since: datetime, until: datetime, window: timedelta, now: datetime, events: list[Event],
+                tickets: list[TicketFact], memo: dict | None = None) -> list[SessionOutcome]:
+    """Return ``classify_sessions`` of a period's help inputs, classified once per memo (the report and the gaps)."""
+    key = ("sessions", since, until, window, now)
+    if memo is not None and key in memo:
+        return memo[key]
+    found = classify_sessions(events, tickets, window, now)
+    if memo is not None:
+        memo[key] = found
+    return found
+
+
+def help_inputs(db: Session, since: datetime, until: datetime, window: timedelta,
+                memo: dict | None = None) -> tuple[list[Event], list[TicketFact]]:
+    """Return the help events and tickets the sessions started in [since, until) are judged on (read once per memo).
+
+    Events of sessions that started in the period may run a little past it; tickets up to the window's end. Only the
+    columns used are read (a ticket's text would be most of the bytes)."""
+    key = ("help_inputs", since, until, window)
+    if memo is not None and key in memo:
+        return memo[key]
+    rows = db.execute(select(HelpEvent.session_id, HelpEvent.type, HelpEvent.at, HelpEvent.person_id,
+                             HelpEvent.article_id, HelpEvent.query, HelpEvent.ticket_id, HelpEvent.data,
+                             HelpEvent.event_id)
+                      .where(HelpEvent.at >= since, HelpEvent.at < until + timedelta(days=1)).order_by(HelpEvent.id))
+    events = [Event(sid, kind, at, person, article, query, ticket, json.loads(data) if data else {}, event_id)
+              for sid, kind, at, person, article, query, ticket, data, event_id in rows]
+    tickets = [TicketFact(*row) for row in db.execute(
+        select(Ticket.id, Ticket.requester_id, Ticket.created_at, Ticket.help_session_id, Ticket.type)
+        .where(Ticket.created_at >= since, Ticket.created_at <= until + timedelta(days=1) + window)
+        .order_by(Ticket.id))]
+    if memo is not None:
+        memo[key] = (events, tickets)
+    return events, tickets
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ticket_service.domain.deflection import Event, TicketFact, classify_sessions
 from ticket_service.domain.vocabulary import DONE
 from ticket_service.reports.clocks import resolutions_in_period
+from ticket_service.reports.deflection import help_inputs, sessions_of
 from ticket_service.reports.clusters import MAX_TEXTS, SEARCH_FLOOR, TICKET_FLOOR, star_clusters
 from ticket_service.reports.recurring_incidents import EXAMPLES, texts_of
 from ticket_service.reports.scope import Scope, figure
-from ticket_service.store.models import ArticleLink, HelpEvent, Ticket
+from ticket_service.store.models import ArticleLink, Ticket
 
 
 def unsuccessful_sessions(db: Session, scope: Scope, window: timedelta, now: datetime) -> list[tuple[str, str, list[int]]]:
@@ -24,11 +23,7 @@ def unsuccessful_sessions(db: Session, scope: Scope, window: timedelta, now: dat
     nothing at all once the window has passed (abandonment); an abstention (nothing shown) counts.
     """
     since, until = scope.period.since, scope.as_of
-    rows = db.scalars(select(HelpEvent).where(HelpEvent.at >= since, HelpEvent.at < until + timedelta(days=1)))
-    events = [Event(e.session_id, e.type, e.at, e.person_id, e.article_id, e.query, e.ticket_id,
-                    json.loads(e.data) if e.data else {}, e.event_id) for e in rows]
-    facts = [TicketFact(t.id, t.requester_id, t.created_at, t.help_session_id, t.type) for t in db.scalars(
-        select(Ticket).where(Ticket.created_at >= since, Ticket.created_at <= until + timedelta(days=1) + window))]
+    events, facts = help_inputs(db, since, until, window, scope.memo)  # the effectiveness panel's, when it ran
     made = {}
     for e in events:
         if e.type == "ticket_created" and e.ticket_id:
@@ -37,7 +32,7 @@ def unsuccessful_sessions(db: Session, scope: Scope, window: timedelta, now: dat
         if t.help_session_id:
             made.setdefault(t.help_session_id, set()).add(t.id)
     out = []
-    for s in classify_sessions(events, facts, window, now):
+    for s in sessions_of(since, until, window, now, events, facts, scope.memo):
         if not since <= s.start < until or not (s.query or "").strip() or s.opened or s.solved:
             continue
         if s.outcome == "none" or (s.outcome == "no_outcome" and not s.provisional):

@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from ticket_service.domain import deflection
+from ticket_service.domain.clock import iso
 from ticket_service.domain.messages import N_
 from ticket_service.reports import deflection as deflection_texts
 from ticket_service.reports.article_effectiveness import effectiveness
 from ticket_service.reports.clusters import MAX_TEXTS, SEARCH_FLOOR, TICKET_FLOOR
-from ticket_service.reports import export
+from ticket_service.reports import export, result_cache
 from ticket_service.reports.export import number, safe
 from ticket_service.reports.knowledge_gaps import gaps, unsuccessful_sessions, without_fiche
 from ticket_service.reports.recurring_incidents import recurring
@@ -55,30 +56,41 @@ def definition(key: str, p, window_hours: float) -> str:
                                         most=p.integer(MAX_TEXTS))
 
 
-def compute(db: Session, names, scope: Scope, before: Scope | None, now: datetime, window: timedelta) -> list[dict]:
-    """Return the named knowledge panels, each figure with the previous period's value where it is counted alike."""
+def compute(db: Session, names, scope: Scope, before: Scope | None, now: datetime, window: timedelta,
+            max_age: timedelta | None = None) -> list[dict]:
+    """Return the named knowledge panels, each figure with the previous period's value where it is counted alike.
+
+    With ``max_age``, a panel computed for the same period, filters and data less than that long ago is served again
+    (reports/result_cache.py); each panel says when it was computed (``computed_at``)."""
     out = []
     for name in names:
-        old = {}
-        if name == "effectiveness":
-            panel = effectiveness(db, scope, window, now)
-            if before is not None:
-                old = {f["key"]: f["value"] for f in effectiveness(db, before, window, now)["figures"]}
-        elif name == "gaps":
-            panel = gaps(db, scope, window, now)
-            if before is not None:
-                old = {"gaps.searches": len(unsuccessful_sessions(db, before, window, now)),
-                       "gaps.no_fiche": len(without_fiche(db, before))}
-        else:
-            panel = recurring(db, scope)
-        for fig in panel["figures"]:
-            if before is not None:
-                fig["previous"] = old.get(fig["key"])
-                fig["change"] = None if fig["previous"] is None or fig["value"] is None \
-                    else round(fig["value"] - fig["previous"], 4)
-        panel["window_hours"] = window.total_seconds() / 3600
+        key = (name, scope.period, before.period if before is not None else None, scope.filters, window)
+        panel, at = result_cache.cached(db, key, now, max_age, lambda: _panel(db, name, scope, before, now, window))
+        panel["computed_at"] = iso(at)
         out.append(panel)
     return out
+
+
+def _panel(db: Session, name: str, scope: Scope, before: Scope | None, now: datetime, window: timedelta) -> dict:
+    old = {}
+    if name == "effectiveness":
+        panel = effectiveness(db, scope, window, now)
+        if before is not None:
+            old = {f["key"]: f["value"] for f in effectiveness(db, before, window, now)["figures"]}
+    elif name == "gaps":
+        panel = gaps(db, scope, window, now)
+        if before is not None:
+            old = {"gaps.searches": len(unsuccessful_sessions(db, before, window, now)),
+                   "gaps.no_fiche": len(without_fiche(db, before))}
+    else:
+        panel = recurring(db, scope)
+    for fig in panel["figures"]:
+        if before is not None:
+            fig["previous"] = old.get(fig["key"])
+            fig["change"] = None if fig["previous"] is None or fig["value"] is None \
+                else round(fig["value"] - fig["previous"], 4)
+    panel["window_hours"] = window.total_seconds() / 3600
+    return panel
 
 
 def to_json(result: dict, p) -> dict:

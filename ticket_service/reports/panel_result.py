@@ -1,4 +1,4 @@
-"""One named panel, dashboard or knowledge, computed the way the API and the CLI both serve it."""
+"""Named panels, dashboard and knowledge ones, computed the way the page, the API and the CLI all serve them."""
 
 from __future__ import annotations
 
@@ -7,17 +7,46 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from ticket_service.domain.calendar import BusinessCalendar
+from ticket_service.domain.clock import iso
 from ticket_service.domain.policies import Policies
 from ticket_service.reports import knowledge_panels as knowledge
+from ticket_service.reports import result_cache
 from ticket_service.reports.filters import Filters
-from ticket_service.reports.panels import compute, envelope, scopes
+from ticket_service.reports.panels import PANELS, compute, scopes
 from ticket_service.reports.period import Period
 
 
+def panels(db: Session, policies: Policies, calendar: BusinessCalendar, names, period: Period, filters: Filters,
+           now: datetime, *, compare: bool, window: timedelta, max_age: timedelta | None = None,
+           knowledge_age: timedelta | None = None) -> tuple[dict, list[dict]]:
+    """Return (the dashboard panels' result envelope, the knowledge panels) for ``names``, the history read once.
+
+    With ``max_age`` the whole answer is served again on unchanged data (reports/result_cache.py); the knowledge
+    panels, slower, are kept on their own for ``knowledge_age``. The envelope says when it was computed."""
+    names = tuple(names)
+
+    def fresh():
+        built = scopes(db, policies, calendar, period, filters, now, compare=compare)
+        result = compute(db, policies, calendar, [n for n in names if n in PANELS], period, filters, now,
+                         built=built)
+        extra = [n for n in names if n in knowledge.KNOWLEDGE_PANELS]
+        # The entry holds the policies and calendar it was computed with, so that their ids in the key stay theirs.
+        return result, knowledge.compute(db, extra, *built, now, window, knowledge_age) if extra else [], \
+            (policies, calendar)
+
+    # The policies and calendar objects are replaced when helpdesk.yml changes: a new key.
+    key = ("panels", names, period, filters, compare, window, knowledge_age, id(policies), id(calendar))
+    (result, extra, _used), at = result_cache.cached(db, key, now, max_age, fresh, result_cache.DASHBOARD_TABLES)
+    result["computed_at"] = iso(at)
+    return result, extra
+
+
 def one_panel(db: Session, policies: Policies, calendar: BusinessCalendar, name: str, period: Period,
-              filters: Filters, now: datetime, *, compare: bool, window: timedelta) -> dict:
+              filters: Filters, now: datetime, *, compare: bool, window: timedelta,
+              max_age: timedelta | None = None, knowledge_age: timedelta | None = None) -> dict:
     """Return the panel's result envelope; knowledge panels also need the deflection window."""
+    result, extra = panels(db, policies, calendar, [name], period, filters, now, compare=compare, window=window,
+                           max_age=max_age, knowledge_age=knowledge_age)
     if name in knowledge.KNOWLEDGE_PANELS:
-        scope, before = scopes(db, policies, calendar, period, filters, now, compare=compare)
-        return envelope(scope, before, knowledge.compute(db, [name], scope, before, now, window))
-    return compute(db, policies, calendar, [name], period, filters, now, compare=compare)
+        result["panels"] = extra
+    return result

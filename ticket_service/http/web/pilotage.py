@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import format_date
@@ -24,9 +24,10 @@ from ticket_service.reports import knowledge_panels as knowledge
 from ticket_service.reports.deflection import ARTICLE_LABELS
 from ticket_service.reports.export import LABELS, definition, render_csv
 from ticket_service.reports.options import OptionError, read_options, visible_groups
-from ticket_service.reports.panels import PANELS, compute, scopes
+from ticket_service.reports.panel_result import panels as served
+from ticket_service.reports.panels import PANELS
 from ticket_service.reports.period import NAMES
-from ticket_service.settings import deflection_window
+from ticket_service.settings import dashboard_cache_age, deflection_window, knowledge_cache_age
 
 bp = Blueprint("pilotage", __name__, url_prefix="/pilotage")
 
@@ -66,12 +67,10 @@ def _results(names: list[str], args):
     period, filters, error = _options(args)
     if error:
         return None, [], error
-    now = ctx.clock.now()
-    built = scopes(db, ctx.policies, ctx.calendar, period, filters, now)  # read once for both kinds of panel
-    result = compute(db, ctx.policies, ctx.calendar, [n for n in names if n in PANELS], period, filters, now,
-                     built=built)
-    extra = [n for n in names if n in knowledge.KNOWLEDGE_PANELS]
-    panels = knowledge.compute(db, extra, *built, now, _window()) if extra else []
+    config = current_app.config
+    result, panels = served(db, ctx.policies, ctx.calendar, names, period, filters, ctx.clock.now(), compare=True,
+                            window=_window(), max_age=dashboard_cache_age(config),
+                            knowledge_age=knowledge_cache_age(config))
     return result, panels, None
 
 
@@ -87,6 +86,11 @@ def bars(rows, table: str = "") -> list[dict]:
     top = max(numeric, default=0) or 1
     return [{"label": row_label(table, r), "value": r.get("value"), "width": round(BAR_WIDTH * (r.get("value") or 0) / top, 1)
              if isinstance(r.get("value"), (int, float)) else 0, "y": i * 24} for i, r in enumerate(rows)]
+
+
+def _clock_time(moment: str, zone) -> str:
+    """Return an ISO instant as HH:MM in the organisation's time zone (when a kept knowledge panel was computed)."""
+    return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(zone).strftime("%H:%M")
 
 
 def _day(text: str) -> str:
@@ -111,7 +115,8 @@ def dashboard():
     return render_template(
         "pilotage/dashboard.html", result=result, knowledge=extra, args=args, error=error, periods=NAMES,
         labels={**LABELS, **knowledge.LABELS}, definition=describe, desk_link=desk_link, bars=bars,
-        BAR_WIDTH=BAR_WIDTH, day=_day, table_labels=table_labels(), column_labels=column_labels(), row_label=row_label,
+        BAR_WIDTH=BAR_WIDTH, day=_day,
+        clock_time=functools.partial(_clock_time, zone=ctx.policies.organisation.zone), table_labels=table_labels(), column_labels=column_labels(), row_label=row_label,
         article_columns=list(ARTICLE_COLUMNS), article_texts=ARTICLE_COLUMNS, article_labels=ARTICLE_LABELS, article_titles=titles,
         groups={g: ctx.policies.groups[g].name for g in (groups if groups is not None else ctx.policies.groups)},
         providers={g.id: g.name for g in ctx.policies.groups.values() if g.provider},
