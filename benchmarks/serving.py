@@ -12,6 +12,7 @@ acknowledged ticket is in the database.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import signal
@@ -124,21 +125,13 @@ def stored(url: str, ids) -> int:
         database.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--suggest-rate", type=float, default=50)
-    parser.add_argument("--create-rate", type=float, default=5)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--kill-every", type=float, default=0, help="Seconds between two kill -9 of a worker (0: off).")
-    args = parser.parse_args()
-    base_url = os.environ.get("GUICHET_TEST_DATABASE_URL")
-    if not base_url:
-        raise SystemExit("Set GUICHET_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test")
+@contextlib.contextmanager
+def demo_service(base_url: str, secret: str):
+    """Yield (environment, employee API token) of a fresh demo company on its own PostgreSQL schema and index."""
     url, drop = pg_schema(base_url)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            env = {"GUICHET_DATABASE_URL": url, "GUICHET_SECRET_KEY": "bench", "GUICHET_SITE_DIR": tmp,
+            env = {"GUICHET_DATABASE_URL": url, "GUICHET_SECRET_KEY": secret, "GUICHET_SITE_DIR": tmp,
                    "GUICHET_INSTANCE_PATH": tmp, "GUICHET_ATTACHMENTS_DIR": f"{tmp}/att",
                    "GUICHET_INDEX_DIR": f"{tmp}/index", "GUICHET_MANIFEST_PATH": f"{tmp}/manifest.json",
                    "GUICHET_SUGGEST_PER_SECOND": "10000", "GUICHET_SUGGEST_BURST": "10000"}  # one load generator
@@ -151,32 +144,47 @@ def main() -> None:
             subprocess.run(guichet + ["demo", "load"], env=environ, cwd=ROOT, check=True, capture_output=True)
             token = subprocess.run(guichet + ["users", "token", "claire.rousseau@ferrand-associes.fr"], env=environ,
                                    cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
-            runs = [("waitress, 1 process", run(environ, args, 1, token)),
-                    (f"gunicorn, {args.workers} workers", run(environ, args, args.workers, token))]
-            if args.kill_every:
-                runs.append((f"gunicorn, {args.workers} workers, kill -9 every {args.kill_every:g} s",
-                             run(environ, args, args.workers, token, args.kill_every)))
-            print(f"## Serving: {args.suggest_rate:g} suggestions/s + {args.create_rate:g} creates/s for "
-                  f"{args.seconds:g} s, PostgreSQL, 8 threads per process, kb/ index\n")
-            print("| server | kind | requests | errors | p50 ms | p95 ms | budget p95 ms | workers killed | "
-                  "acknowledged tickets stored |")
-            print("|---|---|---|---|---|---|---|---|---|")
-            for name, outcome in runs:
-                for kind, values in outcome["results"].items():
-                    p50 = percentile(values, 50) if values else float("nan")
-                    p95 = percentile(values, 95) if values else float("nan")
-                    kept = ""
-                    if kind == "create":
-                        ids = outcome["acknowledged"]
-                        kept = f"{stored(url, ids)}/{len(ids)}"
-                    print(f"| {name} | {kind} | {len(values) + outcome['errors'][kind]} | {outcome['errors'][kind]} | "
-                          f"{p50:.1f} | {p95:.1f} | {BUDGET_MS[kind]:.0f} | {outcome['killed']} | {kept} |")
-            print()
-            for name, outcome in runs:
-                if outcome["reasons"]:
-                    print(f"Errors of {name}: " + ", ".join(f"{why} × {n}" for why, n in outcome["reasons"].most_common()))
+            yield environ, token, url
     finally:
         drop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--suggest-rate", type=float, default=50)
+    parser.add_argument("--create-rate", type=float, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--kill-every", type=float, default=0, help="Seconds between two kill -9 of a worker (0: off).")
+    args = parser.parse_args()
+    base_url = os.environ.get("GUICHET_TEST_DATABASE_URL")
+    if not base_url:
+        raise SystemExit("Set GUICHET_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    with demo_service(base_url, "bench") as (environ, token, url):
+        runs = [("waitress, 1 process", run(environ, args, 1, token)),
+                (f"gunicorn, {args.workers} workers", run(environ, args, args.workers, token))]
+        if args.kill_every:
+            runs.append((f"gunicorn, {args.workers} workers, kill -9 every {args.kill_every:g} s",
+                         run(environ, args, args.workers, token, args.kill_every)))
+        print(f"## Serving: {args.suggest_rate:g} suggestions/s + {args.create_rate:g} creates/s for "
+              f"{args.seconds:g} s, PostgreSQL, 8 threads per process, kb/ index\n")
+        print("| server | kind | requests | errors | p50 ms | p95 ms | budget p95 ms | workers killed | "
+              "acknowledged tickets stored |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for name, outcome in runs:
+            for kind, values in outcome["results"].items():
+                p50 = percentile(values, 50) if values else float("nan")
+                p95 = percentile(values, 95) if values else float("nan")
+                kept = ""
+                if kind == "create":
+                    ids = outcome["acknowledged"]
+                    kept = f"{stored(url, ids)}/{len(ids)}"
+                print(f"| {name} | {kind} | {len(values) + outcome['errors'][kind]} | {outcome['errors'][kind]} | "
+                      f"{p50:.1f} | {p95:.1f} | {BUDGET_MS[kind]:.0f} | {outcome['killed']} | {kept} |")
+        print()
+        for name, outcome in runs:
+            if outcome["reasons"]:
+                print(f"Errors of {name}: " + ", ".join(f"{why} × {n}" for why, n in outcome["reasons"].most_common()))
 
 
 if __name__ == "__main__":

@@ -13,15 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.mixed_storm import percentile, run_load  # noqa: E402  (the same load code)
-from benchmarks.serving import pg_schema, start, worker_pids  # noqa: E402
+from benchmarks.serving import demo_service, start, worker_pids  # noqa: E402
 from servers import free_port  # noqa: E402
 
 BOUND = 0.20  # catalogue L-04: RSS growth under 20 %
@@ -44,55 +42,38 @@ def main() -> None:
     base_url = os.environ.get("GUICHET_TEST_DATABASE_URL")
     if not base_url:
         raise SystemExit("Set GUICHET_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    url, drop = pg_schema(base_url)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            env = {"GUICHET_DATABASE_URL": url, "GUICHET_SECRET_KEY": "soak", "GUICHET_SITE_DIR": tmp,
-                   "GUICHET_INSTANCE_PATH": tmp, "GUICHET_ATTACHMENTS_DIR": f"{tmp}/att",
-                   "GUICHET_INDEX_DIR": f"{tmp}/index", "GUICHET_MANIFEST_PATH": f"{tmp}/manifest.json",
-                   "GUICHET_SUGGEST_PER_SECOND": "10000", "GUICHET_SUGGEST_BURST": "10000"}
-            environ = {**os.environ, **env}
-            environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
-            guichet = [sys.executable, "-m", "ticket_service"]
-            subprocess.run([sys.executable, "-m", "search", "build", "kb", "--out", f"{tmp}/index"], env=environ,
-                           cwd=ROOT, check=True, capture_output=True)
-            subprocess.run(guichet + ["db", "upgrade"], env=environ, cwd=ROOT, check=True, capture_output=True)
-            subprocess.run(guichet + ["demo", "load"], env=environ, cwd=ROOT, check=True, capture_output=True)
-            token = subprocess.run(guichet + ["users", "token", "claire.rousseau@ferrand-associes.fr"], env=environ,
-                                   cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
-            port = free_port()
-            server = start(environ, port, args.workers)
-            try:
-                pids = worker_pids(server.pid)
-                print(f"## Soak (L-04): {args.suggest_rate:g} suggestions/s + {args.create_rate:g} creates/s for "
-                      f"{args.minutes} min, gunicorn {args.workers} workers (pids {', '.join(map(str, pids))}), "
-                      "PostgreSQL\n")
-                print("| minute | " + " | ".join(f"worker {i + 1} RSS MB / fds" for i in range(len(pids)))
-                      + " | requests | errors | suggest p95 ms | create p95 ms |")
-                print("|---|" + "---|" * len(pids) + "---|---|---|---|")
-                samples: list[list[tuple[float, int]]] = []
-                for minute in range(1, args.minutes + 1):
-                    results, errors, _ack, _why = run_load(port, token, 60, args.suggest_rate, args.create_rate)
-                    if worker_pids(server.pid) != pids:
-                        raise SystemExit(f"a worker was replaced during the soak: {pids} → {worker_pids(server.pid)}")
-                    now = [sample(pid) for pid in pids]
-                    samples.append(now)
-                    p95 = {k: percentile(v, 95) if v else float("nan") for k, v in results.items()}
-                    print(f"| {minute} | " + " | ".join(f"{rss:.1f} / {fds}" for rss, fds in now)
-                          + f" | {sum(map(len, results.values())) + sum(errors.values())} | {sum(errors.values())} "
-                            f"| {p95['suggest']:.1f} | {p95['create']:.1f} |", flush=True)
-                print()
-                for i, pid in enumerate(pids):
-                    (rss0, fds0), (rss1, fds1) = samples[0][i], samples[-1][i]
-                    growth = (rss1 - rss0) / rss0
-                    print(f"- worker {i + 1} (pid {pid}): RSS {rss0:.1f} → {rss1:.1f} MB after the warm-up minute "
-                          f"({growth:+.1%}; bound +{BOUND:.0%}: {'met' if growth < BOUND else 'NOT met'}), "
-                          f"descriptors {fds0} → {fds1}")
-            finally:
-                server.send_signal(signal.SIGTERM)
-                server.wait(timeout=60)
-    finally:
-        drop()
+    with demo_service(base_url, "soak") as (environ, token, _url):
+        port = free_port()
+        server = start(environ, port, args.workers)
+        try:
+            pids = worker_pids(server.pid)
+            print(f"## Soak (L-04): {args.suggest_rate:g} suggestions/s + {args.create_rate:g} creates/s for "
+                  f"{args.minutes} min, gunicorn {args.workers} workers (pids {', '.join(map(str, pids))}), "
+                  "PostgreSQL\n")
+            print("| minute | " + " | ".join(f"worker {i + 1} RSS MB / fds" for i in range(len(pids)))
+                  + " | requests | errors | suggest p95 ms | create p95 ms |")
+            print("|---|" + "---|" * len(pids) + "---|---|---|---|")
+            samples: list[list[tuple[float, int]]] = []
+            for minute in range(1, args.minutes + 1):
+                results, errors, _ack, _why = run_load(port, token, 60, args.suggest_rate, args.create_rate)
+                if worker_pids(server.pid) != pids:
+                    raise SystemExit(f"a worker was replaced during the soak: {pids} → {worker_pids(server.pid)}")
+                now = [sample(pid) for pid in pids]
+                samples.append(now)
+                p95 = {k: percentile(v, 95) if v else float("nan") for k, v in results.items()}
+                print(f"| {minute} | " + " | ".join(f"{rss:.1f} / {fds}" for rss, fds in now)
+                      + f" | {sum(map(len, results.values())) + sum(errors.values())} | {sum(errors.values())} "
+                        f"| {p95['suggest']:.1f} | {p95['create']:.1f} |", flush=True)
+            print()
+            for i, pid in enumerate(pids):
+                (rss0, fds0), (rss1, fds1) = samples[0][i], samples[-1][i]
+                growth = (rss1 - rss0) / rss0
+                print(f"- worker {i + 1} (pid {pid}): RSS {rss0:.1f} → {rss1:.1f} MB after the warm-up minute "
+                      f"({growth:+.1%}; bound +{BOUND:.0%}: {'met' if growth < BOUND else 'NOT met'}), "
+                      f"descriptors {fds0} → {fds1}")
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=60)
 
 
 if __name__ == "__main__":

@@ -174,7 +174,7 @@ def test_E03_a_new_uidvalidity_with_reused_uids_loses_nothing_and_duplicates_not
 
 
 def test_scenario_mail_to_ticket_desk_answer_by_smtp_and_the_reply_threads_back(app, dovecot, smtp):
-    """Issue 16 « Done when »: IMAP → ticket; the technician answers from the desk, the mail goes out; the requester
+    """The end-to-end scenario: IMAP → ticket; the technician answers from the desk, the mail goes out; the requester
     answers it (In-Reply-To its Message-ID) and the reply lands on the same ticket, its quotes stripped."""
     first = mail(subject="VPN coupé toutes les 10 minutes", body="Bonjour,\nle VPN se coupe sans arrêt.\n\n--\nClaire")
     dovecot.append(SUPPORT, first.as_bytes())
