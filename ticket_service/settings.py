@@ -75,6 +75,11 @@ SETTINGS += (
      "ticket, history row, comment, link, follower, person or help event is added; 0 computes each time."),
     ("KNOWLEDGE_CACHE_SECONDS", 300, "The dashboard's knowledge panels (deflection, gaps, recurring incidents) are "
      "served again for this long while no help event, ticket, history row or link is added; 0 computes each time."),
+    ("DASHBOARD_SNAPSHOT_SECONDS", 900, "A standard dashboard view (a preset period for the desk, this month for a "
+     "technician's groups) whose computation took longer than DASHBOARD_LIVE_BUDGET_MS is served from the last run of "
+     "the reports.refresh job while that run is at most this old (the page says when); 0 always computes live."),
+    ("DASHBOARD_LIVE_BUDGET_MS", 300, "Views cheaper than this to compute are computed on every request, never read "
+     "from a refresh: a small desk's figures are never older than its data."),
     ("BANNER_CACHE_SECONDS", 15, "Longest time a process keeps the known-issue banner feed (/api/v1/incidents/major); "
      "a change shows at once in every process."),
 )
@@ -88,7 +93,7 @@ SETTINGS += (
                        "outbox.deliver": 10, "jobs.prune": 86400, "sla.watch": 300, "webhooks.deliver": 10,
                        "tickets.retention": 86400, "tickets.waiting_reminder": 600,
                        "directory.sync": 0, "mail.fetch": 60, "triage.train": 86400,
-                       "reports.monthly_summary": 86400},
+                       "reports.monthly_summary": 86400, "reports.refresh": 300},
      "Built-in seconds between runs of each periodic job; helpdesk.yml's `jobs.every` overrides them, and this "
      "setting (a partial mapping) overrides both, for an operator or a test. 0 turns a job off; every worker must "
      "see the same values."),
@@ -206,6 +211,16 @@ def dashboard_cache_age(config) -> timedelta:
 def knowledge_cache_age(config) -> timedelta:
     """How long the dashboard's knowledge panels, once computed, are served again on unchanged data."""
     return timedelta(seconds=float(config["KNOWLEDGE_CACHE_SECONDS"]))
+
+
+def dashboard_snapshots(config):
+    """When a refreshed snapshot answers a dashboard request (reports/snapshots.py), or None when never."""
+    from ticket_service.reports.snapshots import ServePolicy
+
+    seconds = float(config["DASHBOARD_SNAPSHOT_SECONDS"])
+    if seconds <= 0:
+        return None
+    return ServePolicy(timedelta(seconds=seconds), timedelta(milliseconds=float(config["DASHBOARD_LIVE_BUDGET_MS"])))
 
 
 def deflection_window(config) -> timedelta:

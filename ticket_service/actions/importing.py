@@ -12,6 +12,7 @@ from ticket_service.domain.context import Context
 from ticket_service.domain.errors import DomainError
 from ticket_service.domain.events import take_pending
 from ticket_service.domain.importing import LineProblems, Replay, read_file
+from ticket_service.store import report_snapshots
 
 
 @dataclass
@@ -68,6 +69,8 @@ def import_tickets(db: Session, ctx: Context, lines: Iterable[str], *, filename:
     if report.errors or dry_run:
         rollback(db)
     else:
+        if report.imported:
+            report_snapshots.drop_all(db)  # the past changed: no refreshed dashboard view may show the old one
         commit(db)
         report.written = True
     return report

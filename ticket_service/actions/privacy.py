@@ -15,6 +15,7 @@ from ticket_service.domain import privacy
 from ticket_service.domain.clock import iso
 from ticket_service.domain.context import Context
 from ticket_service.domain.errors import NotFound
+from ticket_service.store import report_snapshots
 from ticket_service.store.files import FileStore
 from ticket_service.store.models import (
     ApiToken, Approval, Attachment, Base, Comment, HelpEvent, InboundMail, IncidentFollower, LearnedPair, LimitCounter,
@@ -142,6 +143,7 @@ def forget_person(db: Session, ctx: Context, email: str, files: FileStore) -> di
     person.email, person.name = privacy.forgotten_email(person.id), privacy.PLACEHOLDER_NAME
     person.site = person.department = person.password_hash = None
     person.active, person.session_epoch = False, person.session_epoch + 1
+    report_snapshots.drop_all(db)  # refreshed dashboard views quote titles and searches
     commit(db)
     for name in removed:
         files.discard(name)
@@ -178,6 +180,7 @@ def apply_retention(db: Session, ctx: Context, files: FileStore, months: int, *,
     for ticket in due:
         removed += _anonymise_ticket(db, ticket, [], placeholder, now, drop_requester_words=False)
     ids = [t.id for t in due]
+    report_snapshots.drop_all(db)  # refreshed dashboard views quote titles and searches
     commit(db)
     for name in removed:
         files.discard(name)

@@ -5,6 +5,7 @@ Run by ``guichet worker`` or, by default, in a thread of ``guichet serve``. Jobs
 
 from ticket_service.jobs import builtin as _builtin  # noqa: F401  (registers the built-in jobs)
 from ticket_service.jobs import monthly_summary as _monthly_summary  # noqa: F401  (registers reports.monthly_summary)
+from ticket_service.jobs import report_refresh as _report_refresh  # noqa: F401  (registers reports.refresh)
 from ticket_service.jobs import retention as _retention  # noqa: F401  (registers tickets.retention)
 from ticket_service.jobs import sla_watch as _sla_watch  # noqa: F401  (registers sla.watch)
 from ticket_service.jobs import waiting_reminder as _waiting_reminder  # noqa: F401  (its job)

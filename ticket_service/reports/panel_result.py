@@ -10,20 +10,31 @@ from ticket_service.domain.calendar import BusinessCalendar
 from ticket_service.domain.clock import iso
 from ticket_service.domain.policies import Policies
 from ticket_service.reports import knowledge_panels as knowledge
-from ticket_service.reports import result_cache
+from ticket_service.reports import result_cache, snapshots
 from ticket_service.reports.filters import Filters
 from ticket_service.reports.panels import PANELS, compute, scopes
 from ticket_service.reports.period import Period
 
+ALL = (*PANELS, *knowledge.KNOWLEDGE_PANELS)  # what a view holds: every panel
+
 
 def panels(db: Session, policies: Policies, calendar: BusinessCalendar, names, period: Period, filters: Filters,
            now: datetime, *, compare: bool, window: timedelta, max_age: timedelta | None = None,
-           knowledge_age: timedelta | None = None) -> tuple[dict, list[dict]]:
+           knowledge_age: timedelta | None = None,
+           snapshot: snapshots.ServePolicy | None = None) -> tuple[dict, list[dict]]:
     """Return (the dashboard panels' result envelope, the knowledge panels) for ``names``, the history read once.
 
-    With ``max_age`` the whole answer is served again on unchanged data (reports/result_cache.py); the knowledge
-    panels, slower, are kept on their own for ``knowledge_age``. The envelope says when it was computed."""
+    With ``snapshot``, a view the refresh job keeps and that costs more than the live budget is read from its last
+    refresh (reports/snapshots.py). With ``max_age`` the whole answer is served again on unchanged data
+    (reports/result_cache.py); the knowledge panels, slower, are kept on their own for ``knowledge_age``. The
+    envelope says when it was computed."""
     names = tuple(names)
+    if snapshot is not None and compare:
+        kept = snapshots.served(db, snapshots.view_key(policies, period, filters, window), now, snapshot, names)
+        if kept is not None:
+            result, extra, at = kept
+            result["computed_at"], result["refreshed"] = iso(at), True
+            return result, extra
 
     def fresh():
         built = scopes(db, policies, calendar, period, filters, now, compare=compare)
@@ -43,10 +54,19 @@ def panels(db: Session, policies: Policies, calendar: BusinessCalendar, names, p
 
 def one_panel(db: Session, policies: Policies, calendar: BusinessCalendar, name: str, period: Period,
               filters: Filters, now: datetime, *, compare: bool, window: timedelta,
-              max_age: timedelta | None = None, knowledge_age: timedelta | None = None) -> dict:
+              max_age: timedelta | None = None, knowledge_age: timedelta | None = None,
+              snapshot: snapshots.ServePolicy | None = None) -> dict:
     """Return the panel's result envelope; knowledge panels also need the deflection window."""
     result, extra = panels(db, policies, calendar, [name], period, filters, now, compare=compare, window=window,
-                           max_age=max_age, knowledge_age=knowledge_age)
+                           max_age=max_age, knowledge_age=knowledge_age, snapshot=snapshot)
     if name in knowledge.KNOWLEDGE_PANELS:
         result["panels"] = extra
     return result
+
+
+def view(db: Session, policies: Policies, calendar: BusinessCalendar, period: Period, filters: Filters,
+         now: datetime, window: timedelta) -> tuple[dict, list[dict]]:
+    """Return a whole view computed now, every panel with the previous period: what a snapshot holds."""
+    result, extra = panels(db, policies, calendar, ALL, period, filters, now, compare=True, window=window)
+    result.pop("computed_at", None)
+    return result, extra

@@ -595,3 +595,17 @@ class TriageSuggestion(Base):
     applied: Mapped[bool] = mapped_column(Boolean, default=False)
     auto: Mapped[bool] = mapped_column(Boolean, default=False)  # applied by triage.auto_apply_confidence, no one
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- Dashboard pre-aggregates -----------------------------------------------------------------------------------
+
+
+class ReportSnapshot(Base):
+    """A dashboard answer the refresh job computed for a standard view, read by every process and host."""
+
+    __tablename__ = "report_snapshots"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the view (reports/snapshots.py)
+    data_version: Mapped[str] = mapped_column(String(300))  # the highest ids it was computed on
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)  # the instant its figures are for (« calculé à »)
+    cost_ms: Mapped[int] = mapped_column(Integer)  # what computing it took: views cheaper than the budget stay live
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # the answer as zlib-compressed JSON

@@ -18,7 +18,7 @@ from ticket_service.reports.options import OptionError, read_options, visible_gr
 from ticket_service.reports.panel_result import one_panel
 from ticket_service.reports.panels import PANELS
 from ticket_service.reports.period import NAMES
-from ticket_service.settings import dashboard_cache_age, deflection_window, knowledge_cache_age
+from ticket_service.settings import dashboard_cache_age, dashboard_snapshots, deflection_window, knowledge_cache_age
 
 QUERY = {
     "period": Field("enum", choices=NAMES, description="this_month (default), last_month, 30d, 90d or custom."),
@@ -64,7 +64,8 @@ def panel_metrics(panel: str):
     result = one_panel(db, ctx.policies, ctx.calendar, panel, period, filters, now, compare=compare,
                        window=deflection_window(current_app.config),
                        max_age=dashboard_cache_age(current_app.config),
-                       knowledge_age=knowledge_cache_age(current_app.config))
+                       knowledge_age=knowledge_cache_age(current_app.config),
+                       snapshot=dashboard_snapshots(current_app.config))
     if args.get("format") in ("csv", "xlsx"):
         return download(panel, result, args["format"], presentation(ctx))
     serialise = knowledge.to_json if panel in knowledge.KNOWLEDGE_PANELS else to_json

@@ -27,7 +27,7 @@ from ticket_service.reports.options import OptionError, read_options, visible_gr
 from ticket_service.reports.panel_result import panels as served
 from ticket_service.reports.panels import PANELS
 from ticket_service.reports.period import NAMES
-from ticket_service.settings import dashboard_cache_age, deflection_window, knowledge_cache_age
+from ticket_service.settings import dashboard_cache_age, dashboard_snapshots, deflection_window, knowledge_cache_age
 
 bp = Blueprint("pilotage", __name__, url_prefix="/pilotage")
 
@@ -70,7 +70,7 @@ def _results(names: list[str], args):
     config = current_app.config
     result, panels = served(db, ctx.policies, ctx.calendar, names, period, filters, ctx.clock.now(), compare=True,
                             window=_window(), max_age=dashboard_cache_age(config),
-                            knowledge_age=knowledge_cache_age(config))
+                            knowledge_age=knowledge_cache_age(config), snapshot=dashboard_snapshots(config))
     return result, panels, None
 
 
