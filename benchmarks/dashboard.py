@@ -1,7 +1,7 @@
 """Benchmark (catalogue L-03, issue « Speed »): /pilotage and every GET /api/v1/metrics/<panel> on a big history.
 
 Usage, from the project folder: ``.venv/bin/python -m benchmarks.dashboard [--tickets 120000] [--comments 500000]
-[--help-events 500000] [--people 5000] [--runs 20] [--reseed] [--write-baseline] [--no-cache]``.
+[--help-events 500000] [--people 5000] [--runs 20] [--reseed] [--write-baseline] [--no-cache | --refreshed]``.
 
 Seeds, once, a PostgreSQL schema (``bench_dashboard`` in ``--database-url``, by default the test database) with the
 demo company plus the L-03 volume (tests/big_data.seed), then replaces its one-row-per-ticket history with a
@@ -13,7 +13,9 @@ the app and the database, not HTTP) for the last 30 and 90 days, with the previo
 page itself and today's deflection report beside them; p50 / p95 are printed against the 300 ms budget and
 against ``benchmarks/dashboard-baseline.json`` (``--write-baseline`` records this run there). By default the app
 keeps its answers as configured (DASHBOARD_CACHE_SECONDS, KNOWLEDGE_CACHE_SECONDS: the data do not change between
-calls, so every call after the first is served again); ``--no-cache`` sets both to 0, every call computed on demand.
+calls, so every call after the first is served again); ``--no-cache`` sets both to 0, every call computed on demand;
+``--refreshed`` sets both to 0, runs the ``reports.refresh`` job once (its time per view is printed) and serves the
+standard views from its snapshots, as a deployment with the job running does (the ad hoc ones stay on demand).
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ HOW = ("How: the figures are computed live from the history rows. Each request r
        "unchanged: the page and each panel for DASHBOARD_CACHE_SECONDS, the knowledge panels for "
        "KNOWLEDGE_CACHE_SECONDS. 'first call' is the warm-up call of each target (computed on demand).")
 HOW_NO_CACHE = "Run with --no-cache: DASHBOARD_CACHE_SECONDS = KNOWLEDGE_CACHE_SECONDS = 0, every call computed on demand."
+HOW_REFRESHED = ("Run with --refreshed: DASHBOARD_CACHE_SECONDS = KNOWLEDGE_CACHE_SECONDS = 0; the reports.refresh job "
+                 "computed the standard views once (reports/snapshots.py), each call reads its view's snapshot from "
+                 "the database (report_snapshots) and keeps the panels asked for.")
 
 
 def main() -> None:
@@ -65,6 +70,8 @@ def main() -> None:
     parser.add_argument("--reseed", action="store_true", help="drop the seeded schema and seed it again")
     parser.add_argument("--write-baseline", action="store_true", help=f"record this run's p95 in {BASELINE.name}")
     parser.add_argument("--no-cache", action="store_true", help="compute every call on demand (no kept answers)")
+    parser.add_argument("--refreshed", action="store_true",
+                        help="run the reports.refresh job once, then serve the standard views from its snapshots")
     args = parser.parse_args()
     sizes = {"tickets": args.tickets, "comments": args.comments, "help_events": args.help_events,
              "people": args.people, "history": 1}
@@ -73,7 +80,9 @@ def main() -> None:
         print(f"{'Seeded' if seconds is not None else 'Reused'} schema {args.schema}: {args.tickets:,} tickets, "
               f"{args.comments:,} comments, {args.help_events:,} help events, {events_count(app):,} history rows"
               + (f" in {seconds:.1f} s" if seconds is not None else "") + f"; judged at {now:%Y-%m-%d %H:%M} UTC.\n")
-        print(HOW + "\n" + (HOW_NO_CACHE + "\n" if args.no_cache else ""))
+        print(HOW + "\n" + (HOW_NO_CACHE + "\n" if args.no_cache else "") + (HOW_REFRESHED + "\n" if args.refreshed else ""))
+        if args.refreshed:
+            refresh(app, now)
         load = os.getloadavg()
         print(f"Load average when measuring: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs.\n",
               flush=True)
@@ -103,7 +112,8 @@ def prepared_app(args, sizes: dict, tmp: Path):
     database = Database(url)
     upgrade(database)  # a reused schema gets the migrations added since it was seeded
     database.dispose()
-    kept = {"DASHBOARD_CACHE_SECONDS": 0, "KNOWLEDGE_CACHE_SECONDS": 0} if getattr(args, "no_cache", False) else {}
+    live = getattr(args, "no_cache", False) or getattr(args, "refreshed", False)
+    kept = {"DASHBOARD_CACHE_SECONDS": 0, "KNOWLEDGE_CACHE_SECONDS": 0} if live else {}
     app = create_app(app_config(url, tmp, DEMO_MODE=True, TRANSLATIONS_BUILD_DIR=str(tmp / "mo"), **kept))
     spent = None
     if seeded_at is None:
@@ -224,6 +234,21 @@ def add_history(session, ids) -> None:
     session.execute(insert(TicketLink), [{"source_id": a, "target_id": b, "kind": "duplicate_of",
                                           "created_by": staff["N1"][0], "created_at": datetime.now(UTC)}
                                          for a, b in pairs])
+
+
+def refresh(app, now: datetime) -> None:
+    """Run the reports.refresh job as a worker would, and print what each standard view took to compute."""
+    from ticket_service.jobs import run_now
+    from ticket_service.store import report_snapshots
+
+    with app.app_context(), app.extensions["guichet_db"].write() as session:
+        report_snapshots.drop_all(session)  # an earlier run's views would be skipped as unchanged
+    begin = time.perf_counter()
+    done = run_now(app, "reports.refresh", clock=FixedClock(now))
+    spent = time.perf_counter() - begin
+    costs = done["cost_ms"]
+    print(f"reports.refresh: {done['computed']} views in {spent:.1f} s (per view, ms: "
+          f"{', '.join(map(str, costs))}; median {statistics.median(costs):.0f}).\n", flush=True)
 
 
 def events_count(app) -> int:
