@@ -123,6 +123,9 @@ def test_the_desk_shows_the_rule_in_the_history_and_the_tags(app, clock, rules, 
     assert api("n1").get("/desk?tag=Not%20A%20Tag").status_code == 400
     assert api("n1").get(f"/api/v1/tickets/{ticket_id}").get_json()["tags"] == [{"tag": "vpn", "rule": "vpn-n2"}]
     assert "tags" not in api("employee_a").get(f"/api/v1/tickets/{ticket_id}").get_json()
+    tagged = api("n1").get("/api/v1/tickets?tag=vpn&per_page=100").get_json()["items"]
+    assert ticket_id in [t["id"] for t in tagged]
+    assert api("n1").get("/api/v1/tickets?tag=no-such-tag").get_json()["items"] == []
     history = api("n1").get(f"/api/v1/tickets/{ticket_id}/history").get_json()
     assert any(e["reason"] == 'par la règle "vpn-n2"' and e["actor_id"] is None for e in history["items"])
 

@@ -137,6 +137,17 @@ def test_a_new_ticket_gets_its_suggestions_stored(app, trained):
     assert stored["category"].model_version == manifest["version"]
 
 
+def test_the_api_gives_technicians_the_suggestions_and_employees_nothing(app, trained):
+    ticket_id = create(app, VPN)
+    shown = Api(app, "n1").get(f"/api/v1/tickets/{ticket_id}").get_json()["triage"]
+    stored = suggestions(app, ticket_id)
+    assert sorted(shown) == ["category", "group"]
+    assert shown["category"] == {"value": stored["category"].value, "confidence": round(stored["category"].confidence, 3),
+                                 "model": stored["category"].model_version, "applied": False, "auto": False,
+                                 "pending": True}
+    assert "triage" not in Api(app, "employee_a").get(f"/api/v1/tickets/{ticket_id}").get_json()
+
+
 def test_the_desk_shows_the_suggestion_and_applies_it_with_csrf(app, trained):
     ticket_id = create(app, VPN)
     desk = Browser(app, "n1")

@@ -7,10 +7,10 @@ from sqlalchemy import case, select
 
 from ticket_service.actions import tickets as actions
 from ticket_service.auth.identity import is_staff
-from ticket_service.domain import sla
+from ticket_service.domain import sla, triage
 from ticket_service.domain.access import load_ticket, visible_clause
 from ticket_service.domain.duplicates import likely_duplicates
-from ticket_service.domain.vocabulary import LEVELS, PRIORITIES, PRIORITY_RANK, STATUSES
+from ticket_service.domain.vocabulary import LEVELS, OPEN, PRIORITIES, PRIORITY_RANK, STATUSES
 from ticket_service.http.api import bp
 from ticket_service.http.api.common import PAGE_QUERY, doc, env, idempotency_key, paginate
 from ticket_service.http.serializers import event_json, ticket_json
@@ -33,7 +33,9 @@ def list_query(staff: bool) -> dict[str, Field]:
     if staff:
         query.update(level=Field("enum", choices=LEVELS), group=Field("enum", choices=policy_choices("groups")),
                      assignee_id=Field("int", minimum=1), requester_id=Field("int", minimum=1),
-                     sla=Field("enum", choices=("breached", "at_risk")))
+                     sla=Field("enum", choices=("breached", "at_risk")),
+                     tag=Field("str", min_len=1, max_len=40,
+                               description="A tag an automation rule set (« vpn »): the tickets carrying it."))
     return query
 
 
@@ -47,6 +49,8 @@ def tickets_list():
     for name in ("status", "type", "priority", "level", "group", "assignee_id", "requester_id"):
         if name in args:
             stmt = stmt.where(getattr(Ticket, name) == args[name])
+    if "tag" in args:  # the desk's ?tag= queue: a rule's tag
+        stmt = stmt.where(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == args["tag"])))
     if "sla" in args:  # the desk's « à risque » / « dépassé » queues and the SLA watch: one computation
         stmt = stmt.where(Ticket.id.in_(sla.queue_ids(db, ctx.clock.now(), ctx.policies, ctx.calendar)[args["sla"]]))
     sort = args.get("sort", "-created_at")
@@ -77,14 +81,20 @@ def tickets_create():
 
 
 @bp.get("/tickets/<int:ticket_id>")
-@doc("Return one ticket (404 when it does not exist or is not yours).")
+@doc("Return one ticket (404 when it does not exist or is not yours); technicians also get its `tags` and the "
+     "`triage` suggestions (category, group: value, confidence, model, applied, pending).")
 def ticket_show(ticket_id: int):
     db, ctx, user = env()
     ticket = load_ticket(db, ctx, user, ticket_id)
     body = ticket_json(db, ctx, user, ticket)
-    if is_staff(user):  # the tags the automation rules set (desk only; lists leave them out: one query per ticket)
+    if is_staff(user):  # the desk's extras (lists leave them out: one query per ticket; filter with ?tag=)
         body["tags"] = [{"tag": t.tag, "rule": t.rule} for t in db.scalars(
             select(TicketTag).where(TicketTag.ticket_id == ticket.id).order_by(TicketTag.tag))]
+        suggestions = triage.suggestions_of(db, ticket.id)
+        waiting = triage.pending(ticket, suggestions) if ticket.status in OPEN else []
+        body["triage"] = {name: {"value": s.value, "confidence": round(s.confidence, 3), "model": s.model_version,
+                                 "applied": s.applied, "auto": s.auto, "pending": name in waiting}
+                          for name, s in sorted(suggestions.items())}
     return jsonify(body)
 
 
