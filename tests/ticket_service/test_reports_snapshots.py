@@ -182,3 +182,26 @@ def test_guichet_report_refresh_computes_the_views_now_and_says_what_each_took(a
     assert count >= 6 and done.output.startswith(f"{count} views computed (")  # the presets and the group sets
     again = run_report(db_url, tmp_path, "refresh")
     assert again.output.strip().endswith(f"0 views computed (-), {count} unchanged.")
+
+
+def test_views_compute_without_holding_the_write_lock(app, database, db_url, monkeypatch):
+    """A desk keeps writing while the job computes: on SQLite a held write lock would stop every ticket create."""
+    from sqlalchemy import text
+
+    from ticket_service.actions import report_refresh
+    from ticket_service.store.db import Database
+
+    other, computed, real = Database(db_url, 200), [], report_refresh.view  # 200 ms of patience, then « locked »
+
+    def view_while_the_desk_writes(*args, **kwargs):
+        with other.write() as db:
+            db.execute(text("UPDATE people SET department = department WHERE id = 1"))
+        computed.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report_refresh, "view", view_while_the_desk_writes)
+    try:
+        done = refresh(app)
+    finally:
+        other.dispose()
+    assert done["computed"] == len(computed) > 0

@@ -16,5 +16,6 @@ def refresh(app, database, payload: dict, clock: Clock) -> dict | None:
     policy = dashboard_snapshots(app.config)
     if policy is None:
         return None
-    with database.writer() as db:  # the action commits each view
-        return refresh_views(db, _context(app, clock), deflection_window(app.config), policy.max_age)
+    # Computed on a read session, each view stored in a short write transaction of its own (the action commits).
+    with database.reader() as reader, database.writer() as writer:
+        return refresh_views(reader, writer, _context(app, clock), deflection_window(app.config), policy.max_age)
