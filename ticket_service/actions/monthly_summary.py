@@ -26,23 +26,27 @@ def readers(db: Session, ctx: Context) -> list[Person]:
     return list(db.scalars(query.order_by(Person.id)))
 
 
-def send_monthly_summary(db: Session, ctx: Context, window: timedelta) -> str | None:
-    """Send (through the outbox) last month's summary when it is due and not sent yet; return the month, else None."""
+def send_monthly_summary(reader: Session, writer: Session, ctx: Context, window: timedelta) -> str | None:
+    """Send (through the outbox) last month's summary when it is due and not sent yet; return the month, else None.
+
+    The figures are computed on ``reader``: no write lock is held while they compute (SQLite's is the whole
+    database); the marker and the outbox event are then written through ``writer`` in one short transaction."""
     now = ctx.clock.now()
     month = month_due(ctx.calendar, now)
-    if month is None or _already_sent(db, month):
+    if month is None or _already_sent(reader, month):
         return None
-    people = readers(db, ctx)
+    people = [p.id for p in readers(reader, ctx)]
+    summary = key_figures(reader, ctx.policies, ctx.calendar, now, window) if people else None
+    reader.rollback()
     # The unique key settles two workers at once; the outbox row (kept for good) settles later ticks of the month.
-    marker = queue.enqueue(db, MARKER, {"month": month}, run_at=now, max_attempts=1,
+    marker = queue.enqueue(writer, MARKER, {"month": month}, run_at=now, max_attempts=1,
                            dedupe_key=f"{MARKER}@{month}", now=now)
     if marker is None:
         return None
     marker.status, marker.finished_at = queue.DONE, now  # nothing to run: the row only holds the key
     if people:
-        emit(db, MonthlySummaryDue(None, None, now, month=month, recipients=tuple(p.id for p in people),
-                                   summary=key_figures(db, ctx.policies, ctx.calendar, now, window)))
-    commit(db)
+        emit(writer, MonthlySummaryDue(None, None, now, month=month, recipients=tuple(people), summary=summary))
+    commit(writer)
     return month if people else None
 
 

@@ -13,5 +13,6 @@ def monthly_summary(app, database, payload: dict, clock: Clock) -> str | None:
     from ticket_service.actions.monthly_summary import send_monthly_summary
     from ticket_service.settings import deflection_window
 
-    with database.writer() as db:  # the action commits, its outbox event with it
-        return send_monthly_summary(db, _context(app, clock), deflection_window(app.config))
+    # Figures computed on a read session; the action commits its marker and outbox event on the write one.
+    with database.reader() as reader, database.writer() as writer:
+        return send_monthly_summary(reader, writer, _context(app, clock), deflection_window(app.config))
