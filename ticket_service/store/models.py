@@ -608,4 +608,4 @@ class ReportSnapshot(Base):
     data_version: Mapped[str] = mapped_column(String(300))  # the highest ids it was computed on
     as_of: Mapped[datetime] = mapped_column(UTCDateTime)  # the instant its figures are for (« calculé à »)
     cost_ms: Mapped[int] = mapped_column(Integer)  # what computing it took: views cheaper than the budget stay live
-    payload: Mapped[bytes] = mapped_column(LargeBinary)  # the answer as zlib-compressed JSON
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # the answer as JSON (UTF-8)
