@@ -13,10 +13,10 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 DEMO_PASSWORD = "demo-navigateur-2026"
 
 
-def shot(page, name: str) -> None:
-    """Save a full-page screenshot under artifacts/screenshots/ (git-ignored)."""
+def shot(page, name: str, *, full_page: bool = True) -> None:
+    """Save a screenshot (the whole page, or what the window shows) under artifacts/screenshots/ (git-ignored)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 def sign_in(page, email: str) -> None:

@@ -35,6 +35,7 @@ def test_the_lead_changes_the_period_and_a_filter_follows_a_figure_and_exports_i
     created = page.locator("#figure-volume-created")
     assert created.locator(".value").inner_text().split()[0] == "3"
     shot(page, "pilotage-lead")
+    shot(page, "pilotage-lead-window", full_page=False)  # what the lead sees first
 
     created.get_by_role("link", name="Voir les 3 tickets").click()
     page.wait_for_url("**/desk?**ids=**")
@@ -137,6 +138,8 @@ def test_create_a_problem_from_a_cluster_links_the_incidents(page):
     assert "3 tickets" in cluster.inner_text()
     cluster.get_by_label("Titre du problème").fill("Copieur du 3e étage : bourrages répétés")
     shot(page, "pilotage-recurring")
+    cluster.scroll_into_view_if_needed()
+    shot(page, "pilotage-recurring-window", full_page=False)
     cluster.get_by_role("button", name="Créer un problème").click()
     page.wait_for_url("**/desk/tickets/*")
     assert "3 incidents y sont liés" in page.locator(".flash").inner_text()
