@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -20,6 +21,7 @@ from ticket_service.store.files import FileStore
 
 def init_app(app: Flask) -> None:
     """Load and validate helpdesk.yml, then open the database; a broken file stops the start-up with the key and the fix."""
+    tune_garbage_collector(int(app.config["GC_FIRST_THRESHOLD"]))
     policies = load_policies(app.config["HELPDESK_CONFIG"])
     app.extensions["guichet_context"] = Context(
         policies, BusinessCalendar.from_policies(policies), Path(app.config["KB_DIR"]),
@@ -33,6 +35,19 @@ def init_app(app: Flask) -> None:
 
 
 log = logging.getLogger("ticket_service.policies")
+
+
+def tune_garbage_collector(first: int) -> None:
+    """Let CPython's youngest generation hold ``first`` objects before a collection (0: Python's own 700).
+
+    A request builds tens of thousands of short-lived containers (a dashboard panel read back from its snapshot, a
+    page of tickets). With the default, they are collected mid-request, survive, and pile into the oldest
+    generation, whose full collection then walks every object the process keeps: about 400 ms once in twenty
+    dashboard calls at 120,000 tickets, none with 50,000 (benchmarks/RESULTS.md).
+    """
+    if first > 0:
+        _, second, third = gc.get_threshold()
+        gc.set_threshold(first, second, third)
 
 
 class PolicyFile:

@@ -80,6 +80,8 @@ SETTINGS += (
      "the reports.refresh job while that run is at most this old (the page says when); 0 always computes live."),
     ("DASHBOARD_LIVE_BUDGET_MS", 300, "Views cheaper than this to compute are computed on every request, never read "
      "from a refresh: a small desk's figures are never older than its data."),
+    ("GC_FIRST_THRESHOLD", 50_000, "Objects CPython's youngest generation holds before a collection (Python's default "
+     "700; 0 keeps it): a request's short-lived objects then die young instead of triggering full collections."),
     ("BANNER_CACHE_SECONDS", 15, "Longest time a process keeps the known-issue banner feed (/api/v1/incidents/major); "
      "a change shows at once in every process."),
 )
