@@ -9,6 +9,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
@@ -63,3 +64,37 @@ class Peer:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+
+SENDER = "Support <support@ferrand-associes.fr>"
+
+
+@pytest.fixture(scope="module")
+def peer():
+    """A plain SMTP peer for the module's app (import this fixture by name)."""
+    server = Peer().start()
+    yield server
+    server.stop()
+
+
+def mail_config(db_url: str, folder: Path, peer: Peer, **extra) -> dict:
+    """Return an app config sending through ``peer``, every periodic job off (the tests run each job by name)."""
+    from ticket_service.settings import DEFAULTS
+    from tshelpers import app_config
+
+    settings = {"JOB_INTERVALS": {name: 0 for name in DEFAULTS["JOB_INTERVALS"]}, "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": peer.port, "SMTP_SECURITY": "none", "MAIL_FROM": SENDER,
+                "PUBLIC_URL": "https://guichet.example.org", **extra}
+    return app_config(db_url, folder, **settings)
+
+
+def empty_mailboxes(app, peer: Peer) -> None:
+    """Delete every outbox event and delivery, and forget what the peer received."""
+    from sqlalchemy import delete
+
+    from ticket_service.store.models import OutboxDelivery, OutboxEvent
+
+    with app.extensions["guichet_db"].write() as db:
+        db.execute(delete(OutboxDelivery))
+        db.execute(delete(OutboxEvent))
+    peer.received.clear()

@@ -8,38 +8,26 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from mail_peer import Peer
+from mail_peer import empty_mailboxes, mail_config, peer  # noqa: F401  (peer: a fixture)
 from ticket_service import create_app
 from ticket_service.actions.delays import announce_delay
 from ticket_service.domain.clock import FixedClock
 from ticket_service.domain.errors import Forbidden
 from ticket_service.jobs import run_now
-from ticket_service.settings import DEFAULTS
-from ticket_service.store.models import AnnouncedDelay, OutboxDelivery, OutboxEvent, Person
-from tshelpers import ROLES, Browser, app_config, new_ticket
+from ticket_service.store.models import AnnouncedDelay, Person
+from tshelpers import ROLES, Browser, new_ticket
 
 pytestmark = pytest.mark.timeout(120)
 PARIS = ZoneInfo("Europe/Paris")
 MONDAY = datetime(2026, 12, 7, 10, 0, tzinfo=PARIS)  # Monday 7 December 2026, 10:00 in Paris
-NO_SCHEDULES = {name: 0 for name in DEFAULTS["JOB_INTERVALS"]}
-
-
-@pytest.fixture(scope="module")
-def peer():
-    server = Peer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
 def app(db_url, tmp_path_factory, peer):
     folder = tmp_path_factory.mktemp("delays-app")
-    application = create_app(app_config(db_url, folder, JOB_INTERVALS=NO_SCHEDULES, SMTP_HOST="127.0.0.1",
-                                        SMTP_PORT=peer.port, SMTP_SECURITY="none",
-                                        MAIL_FROM="Support <support@ferrand-associes.fr>",
-                                        PUBLIC_URL="https://guichet.example.org"))
+    application = create_app(mail_config(db_url, folder, peer))
     yield application
     application.extensions["guichet_db"].dispose()
 
@@ -47,10 +35,7 @@ def app(db_url, tmp_path_factory, peer):
 @pytest.fixture(autouse=True)
 def clock(app, peer):
     """Each test starts on Monday morning with an empty outbox and mailbox."""
-    with app.extensions["guichet_db"].write() as db:
-        db.execute(delete(OutboxDelivery))
-        db.execute(delete(OutboxEvent))
-    peer.received.clear()
+    empty_mailboxes(app, peer)
     ctx = app.extensions["guichet_context"]
     saved, ctx.clock = ctx.clock, FixedClock(MONDAY)
     yield ctx.clock

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from mail_peer import Peer, self_signed
+from mail_peer import Peer, empty_mailboxes, mail_config, peer, self_signed  # noqa: F401  (peer: a fixture)
 from ticket_service import build_app, create_app
 from ticket_service.domain.clock import FixedClock
 from ticket_service.domain.kb_manifest import MANIFEST_VERSION
@@ -19,17 +19,9 @@ from ticket_service.notify.smtp import MailConfigError
 from ticket_service.notify.tokens import ticket_of, ticket_of_message_id
 from ticket_service.settings import DEFAULTS
 from ticket_service.store.models import OutboxDelivery, OutboxEvent
-from tshelpers import ROLES, ROOT, app_config, new_ticket
+from tshelpers import ROLES, ROOT, new_ticket
 
-NO_SCHEDULES = {name: 0 for name in DEFAULTS["JOB_INTERVALS"]}
 SENDER = "Support Ferrand <support@ferrand-associes.fr>"
-
-
-@pytest.fixture(scope="module")
-def peer():
-    server = Peer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +37,8 @@ def app(db_url, tmp_path_factory, peer):
     manifest = {"version": MANIFEST_VERSION, "kb_revision": "kbrev-mail",  # what the site build writes: the URLs
                 "articles": {a.id: {"audience": "employees", "url": f"kb/{a.id}/"} for a in articles}}
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    application = create_app(app_config(db_url, folder, JOB_INTERVALS=NO_SCHEDULES, SMTP_HOST="127.0.0.1",
-                                        SMTP_PORT=peer.port, SMTP_SECURITY="none", MAIL_FROM=SENDER,
-                                        PUBLIC_URL="https://guichet.example.org", KB_DIR=str(kb),
-                                        INDEX_DIR=str(folder / "index"), MANIFEST_PATH=str(folder / "manifest.json")))
+    application = create_app(mail_config(db_url, folder, peer, MAIL_FROM=SENDER, KB_DIR=str(kb),
+                                         INDEX_DIR=str(folder / "index"), MANIFEST_PATH=str(folder / "manifest.json")))
     yield application
     application.extensions["guichet_db"].dispose()
 
@@ -56,10 +46,7 @@ def app(db_url, tmp_path_factory, peer):
 @pytest.fixture(autouse=True)
 def empty_outbox(app, peer):
     """Each test starts with an empty outbox and mailbox, the SMTP peer up and SMTP set."""
-    with app.extensions["guichet_db"].write() as db:
-        db.execute(delete(OutboxDelivery))
-        db.execute(delete(OutboxEvent))
-    peer.received.clear()
+    empty_mailboxes(app, peer)
     if peer.controller is None:
         peer.start()
     app.config["SMTP_HOST"] = "127.0.0.1"

@@ -12,20 +12,18 @@ import pytest
 import yaml
 from sqlalchemy import delete, select
 
-from mail_peer import Peer
+from mail_peer import empty_mailboxes, mail_config, peer  # noqa: F401  (peer: a fixture)
 from report_cases import build, run_report
 from ticket_service import create_app
 from ticket_service.domain.clock import FixedClock
 from ticket_service.domain.policies import PolicyError, load_policies
 from ticket_service.jobs import HANDLERS, run_now
 from ticket_service.notify.monthly_summary import shown
-from ticket_service.settings import DEFAULTS
-from ticket_service.store.models import Job, OutboxDelivery, OutboxEvent, Person
-from tshelpers import ROLES, ROOT, Browser, app_config
+from ticket_service.store.models import Job, OutboxEvent, Person
+from tshelpers import ROLES, ROOT, Browser
 
 pytestmark = pytest.mark.timeout(120)
 PARIS = ZoneInfo("Europe/Paris")
-NO_SCHEDULES = {name: 0 for name in DEFAULTS["JOB_INTERVALS"]}
 
 
 def paris(*args) -> datetime:
@@ -33,19 +31,9 @@ def paris(*args) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def peer():
-    server = Peer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def app(db_url, tmp_path_factory, peer):
     folder = tmp_path_factory.mktemp("summary-app")
-    application = create_app(app_config(db_url, folder, JOB_INTERVALS=NO_SCHEDULES, SMTP_HOST="127.0.0.1",
-                                        SMTP_PORT=peer.port, SMTP_SECURITY="none",
-                                        MAIL_FROM="Support <support@ferrand-associes.fr>",
-                                        PUBLIC_URL="https://guichet.example.org"))
+    application = create_app(mail_config(db_url, folder, peer))
     yield application
     application.extensions["guichet_db"].dispose()
 
@@ -58,11 +46,9 @@ def november(app, database):
 @pytest.fixture
 def clock(app, peer):
     """Each test starts with no summary sent yet (outbox, markers) and an empty mailbox."""
+    empty_mailboxes(app, peer)
     with app.extensions["guichet_db"].write() as db:
-        db.execute(delete(OutboxDelivery))
-        db.execute(delete(OutboxEvent))
         db.execute(delete(Job).where(Job.name == "reports.monthly_summary.sent"))
-    peer.received.clear()
     ctx = app.extensions["guichet_context"]
     saved, ctx.clock = ctx.clock, FixedClock(paris(2026, 12, 1, 9, 0))
     yield ctx.clock

@@ -8,20 +8,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from sqlalchemy import delete
 
-from mail_peer import Peer
+from mail_peer import empty_mailboxes, mail_config, peer  # noqa: F401  (peer: a fixture)
 from ticket_service import create_app
 from ticket_service.domain.clock import FixedClock
 from ticket_service.domain.policies import PolicyError, load_policies
 from ticket_service.jobs import HANDLERS, run_now
-from ticket_service.settings import DEFAULTS
-from ticket_service.store.models import OutboxDelivery, OutboxEvent, Ticket
-from tshelpers import ROLES, ROOT, app_config, new_ticket
+from ticket_service.store.models import Ticket
+from tshelpers import ROLES, ROOT, new_ticket
 
 pytestmark = pytest.mark.timeout(120)
 PARIS = ZoneInfo("Europe/Paris")
-NO_SCHEDULES = {name: 0 for name in DEFAULTS["JOB_INTERVALS"]}
 QUESTION = "Pouvez-vous envoyer une capture de l'erreur ?"
 
 
@@ -30,19 +27,9 @@ def paris(*args) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def peer():
-    server = Peer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def app(db_url, tmp_path_factory, peer):
     folder = tmp_path_factory.mktemp("reminder-app")
-    application = create_app(app_config(db_url, folder, JOB_INTERVALS=NO_SCHEDULES, SMTP_HOST="127.0.0.1",
-                                        SMTP_PORT=peer.port, SMTP_SECURITY="none",
-                                        MAIL_FROM="Support <support@ferrand-associes.fr>",
-                                        PUBLIC_URL="https://guichet.example.org"))
+    application = create_app(mail_config(db_url, folder, peer))
     yield application
     application.extensions["guichet_db"].dispose()
 
@@ -50,10 +37,7 @@ def app(db_url, tmp_path_factory, peer):
 @pytest.fixture
 def clock(app, peer):
     """Each test starts on Thursday 10 December 2026 at 16:00 in Paris, with an empty outbox and mailbox."""
-    with app.extensions["guichet_db"].write() as db:
-        db.execute(delete(OutboxDelivery))
-        db.execute(delete(OutboxEvent))
-    peer.received.clear()
+    empty_mailboxes(app, peer)
     ctx = app.extensions["guichet_context"]
     saved, ctx.clock = ctx.clock, FixedClock(paris(2026, 12, 10, 16, 0))
     yield ctx.clock
