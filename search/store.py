@@ -18,9 +18,6 @@ whoosh's own file index pickles its schema. An artifact of another format versio
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,6 +26,7 @@ from scipy import sparse
 
 from .errors import IndexNotReady, SearchError
 from .fields import FIELDS, Options
+from .folders import replaced_folder
 from .history import HISTORY_FILE, read_history, write_history
 
 FORMAT = "guichet-suggest/6"
@@ -62,9 +60,7 @@ def save_index(index, directory: Path | str) -> Path:
         The artifact folder.
     """
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}-new-"))
-    try:
+    with replaced_folder(directory) as tmp:
         parts = index.parts
         arrays: dict = {}
         for name in FIELDS:
@@ -89,16 +85,6 @@ def save_index(index, directory: Path | str) -> Path:
                     "encoder": index.semantic.model if index.semantic is not None else None,
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        old = None
-        if directory.exists():
-            old = directory.with_name(f".{directory.name}-old-{os.getpid()}-{time.time_ns()}")
-            os.replace(directory, old)
-        os.replace(tmp, directory)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return directory
 
 

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -30,6 +27,7 @@ from scipy import sparse
 
 from .analysis import analyze, fold
 from .errors import SearchError
+from .folders import replaced_folder
 
 FORMAT = "guichet-triage/1"
 MANIFEST = "manifest.json"
@@ -233,9 +231,7 @@ def _version(model: TriageModel) -> str:
 def save_triage(model: TriageModel, directory: Path | str) -> Path:
     """Write ``model`` to ``directory`` atomically (a temp folder renamed into place); return the folder."""
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}-new-"))
-    try:
+    with replaced_folder(directory) as tmp:
         arrays = {"word.idf": model.word_idf, "char.idf": model.char_idf}
         for target, linear in model.targets.items():
             arrays[f"{target}.coef"], arrays[f"{target}.intercept"] = linear.coef, linear.intercept
@@ -247,16 +243,6 @@ def save_triage(model: TriageModel, directory: Path | str) -> Path:
                     "min_confidence": model.min_confidence, "counts": model.counts,
                     "labels": {target: linear.labels for target, linear in model.targets.items()}}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-        old = None
-        if directory.exists():
-            old = directory.with_name(f".{directory.name}-old-{os.getpid()}-{time.time_ns()}")
-            os.replace(directory, old)
-        os.replace(tmp, directory)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return directory
 
 
