@@ -167,3 +167,16 @@ def add_api_token(db_url: str, token: str, role: str = "employee_b", name: str =
             db.add(ApiToken(person_id=person.id, token_hash=hash_token(token), name=name))
     finally:
         database.dispose()
+
+
+@contextlib.contextmanager
+def domain_clock(app, moment):
+    """Run the block with the app's domain clock fixed at ``moment``, then put the previous clock back."""
+    from ticket_service.domain.clock import FixedClock
+
+    ctx = app.extensions["guichet_context"]
+    saved, ctx.clock = ctx.clock, FixedClock(moment)
+    try:
+        yield ctx
+    finally:
+        ctx.clock = saved

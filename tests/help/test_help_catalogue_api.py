@@ -6,8 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tshelpers import Api
-from ticket_service.domain.clock import FixedClock
+from tshelpers import Api, domain_clock
 
 # Wednesday 3 December 2025, 10:00 in Paris: « today » for the fields' earliest dates.
 NOW = datetime(2025, 12, 3, 9, 0, tzinfo=timezone.utc)
@@ -16,10 +15,8 @@ SOFTWARE = {"logiciel": "QGIS 3.34", "usage": "Cartes des réseaux pour le chant
 
 @pytest.fixture(autouse=True)
 def fixed_clock(app):
-    ctx = app.extensions["guichet_context"]
-    clock, ctx.clock = ctx.clock, FixedClock(NOW)
-    yield
-    ctx.clock = clock
+    with domain_clock(app, NOW):
+        yield
 
 
 def request_item(client: Api, item: str, answers: dict | None, **extra):

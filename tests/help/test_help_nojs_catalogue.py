@@ -8,19 +8,16 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ticket_service.domain.clock import FixedClock
 from ticket_service.store.models import Ticket
-from tshelpers import PASSWORD, ROLES
+from tshelpers import PASSWORD, ROLES, domain_clock
 
 NOW = datetime(2025, 12, 3, 9, 0, tzinfo=timezone.utc)  # a Wednesday morning in Paris
 
 
 @pytest.fixture(autouse=True)
 def fixed_clock(app):
-    ctx = app.extensions["guichet_context"]
-    clock, ctx.clock = ctx.clock, FixedClock(NOW)
-    yield
-    ctx.clock = clock
+    with domain_clock(app, NOW):
+        yield
 
 
 def token(page: str) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import pytest
 
 from report_cases import Desk, build, local, run_report as run
-from ticket_service.domain.clock import FixedClock
+from tshelpers import domain_clock
 
 UTC = timezone.utc
 NOW = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)
@@ -38,10 +38,8 @@ def month(app, database):
 
 @pytest.fixture(autouse=True)
 def fixed_clock(app):
-    ctx = app.extensions["guichet_context"]
-    clock, ctx.clock = ctx.clock, FixedClock(NOW)
-    yield
-    ctx.clock = clock
+    with domain_clock(app, NOW):
+        yield
 
 
 def values(body) -> dict:

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from report_cases import Desk, local, run_report
-from ticket_service.domain.clock import FixedClock
 from ticket_service.reports.clusters import SEARCH_FLOOR, similarity_matrix, star_clusters
 from ticket_service.store.models import Ticket, TicketEvent, TicketLink
+from tshelpers import domain_clock
 
 NOW = datetime(2026, 12, 10, 12, 0, tzinfo=timezone.utc)
 NOVEMBER = "period=custom&since=2026-11-01&until=2026-11-30"
@@ -91,10 +91,8 @@ def month(app, database):
 
 @pytest.fixture(autouse=True)
 def fixed_clock(app):
-    ctx = app.extensions["guichet_context"]
-    clock, ctx.clock = ctx.clock, FixedClock(NOW)
-    yield
-    ctx.clock = clock
+    with domain_clock(app, NOW):
+        yield
 
 
 def page(api, role="admin", query=NOVEMBER) -> str:

@@ -12,7 +12,7 @@ from html import unescape
 import pytest
 
 from report_cases import build
-from ticket_service.domain.clock import FixedClock
+from tshelpers import domain_clock
 
 NOW = datetime(2026, 12, 10, 12, 0, tzinfo=timezone.utc)
 NOVEMBER = "period=custom&since=2026-11-01&until=2026-11-30"
@@ -25,10 +25,8 @@ def month(app, database):
 
 @pytest.fixture(autouse=True)
 def fixed_clock(app):
-    ctx = app.extensions["guichet_context"]
-    clock, ctx.clock = ctx.clock, FixedClock(NOW)
-    yield
-    ctx.clock = clock
+    with domain_clock(app, NOW):
+        yield
 
 
 def test_the_lead_sees_every_figure_with_its_definition_and_its_tickets_at_the_desk(api, month):

@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 import pytest
 
 from report_cases import Desk, build, local, run_report as run
-from ticket_service.domain.clock import FixedClock
+from tshelpers import domain_clock
 
 NOW = datetime(2026, 12, 10, 12, 0, tzinfo=timezone.utc)
 EVIL = '=HYPERLINK("http://evil.test","x")'
@@ -45,10 +45,8 @@ def month(app, database):
 
 @pytest.fixture(autouse=True)
 def fixed_clock(app):
-    ctx = app.extensions["guichet_context"]
-    clock, ctx.clock = ctx.clock, FixedClock(NOW)
-    yield
-    ctx.clock = clock
+    with domain_clock(app, NOW):
+        yield
 
 
 def read_xlsx(data: bytes) -> dict[str, list[list]]:
