@@ -100,6 +100,7 @@ def test_an_expensive_view_is_served_from_the_last_refresh_and_says_so(api, app,
     assert created(kept) == before and kept["computed_at"] == "2026-12-10T12:00:00Z"  # the refresh's figures
     page = unescape(api("admin").get("/pilotage?period=this_month").get_data(as_text=True))
     assert "Chiffres de la dernière actualisation, calculés à 13:00" in page
+    assert "jugé au 10/12/2026 13:00 ;" in page  # the refresh's instant, in the organisation's time zone
     refresh(app, NOW + timedelta(minutes=4))
     assert created(api("admin").get(PANEL).get_json()) == before + 1
     fresh.clock = FixedClock(NOW + timedelta(minutes=20))  # the refresh is older than DASHBOARD_SNAPSHOT_SECONDS

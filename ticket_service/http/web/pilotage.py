@@ -93,6 +93,11 @@ def _clock_time(moment: str, zone) -> str:
     return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(zone).strftime("%H:%M")
 
 
+def _instant(moment: str) -> datetime:
+    """Return an ISO instant of a result (« 2026-12-04T19:31:00Z ») as an aware datetime, for the « when » filter."""
+    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
+
+
 def _day(text: str) -> str:
     return format_date(date.fromisoformat(text), "long")
 
@@ -115,7 +120,7 @@ def dashboard():
     return render_template(
         "pilotage/dashboard.html", result=result, knowledge=extra, args=args, error=error, periods=NAMES,
         labels={**LABELS, **knowledge.LABELS}, definition=describe, desk_link=desk_link, bars=bars,
-        BAR_WIDTH=BAR_WIDTH, day=_day,
+        BAR_WIDTH=BAR_WIDTH, day=_day, instant=_instant,
         clock_time=functools.partial(_clock_time, zone=ctx.policies.organisation.zone), table_labels=table_labels(), column_labels=column_labels(), row_label=row_label,
         article_columns=list(ARTICLE_COLUMNS), article_texts=ARTICLE_COLUMNS, article_labels=ARTICLE_LABELS, article_titles=titles,
         groups={g: ctx.policies.groups[g].name for g in (groups if groups is not None else ctx.policies.groups)},
