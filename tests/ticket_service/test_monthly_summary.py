@@ -188,3 +188,26 @@ def test_the_job_is_scheduled_daily_and_a_bad_list_is_refused(tmp_path):
     data["reports"] = {"monthly_summary_to": ["Chef.Support@Example.org"]}
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     assert load_policies(path).monthly_summary_to == ("chef.support@example.org",)
+
+
+def test_the_figures_compute_without_holding_the_write_lock(app, db_url, peer, clock, monkeypatch):
+    """The desk keeps writing while the month's figures compute: on SQLite a held write lock would stop it."""
+    from sqlalchemy import text
+
+    from ticket_service.actions import monthly_summary
+    from ticket_service.store.db import Database
+
+    other, computed, real = Database(db_url, 200), [], monthly_summary.key_figures  # 200 ms of patience
+
+    def figures_while_the_desk_writes(*args, **kwargs):
+        with other.write() as db:
+            db.execute(text("UPDATE people SET department = department WHERE id = 1"))
+        computed.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(monthly_summary, "key_figures", figures_while_the_desk_writes)
+    try:
+        sent = tick(app, clock, peer, paris(2026, 12, 1, 9, 0))
+    finally:
+        other.dispose()
+    assert computed == [1] and sent
