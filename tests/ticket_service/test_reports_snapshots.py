@@ -206,3 +206,31 @@ def test_views_compute_without_holding_the_write_lock(app, database, db_url, mon
     finally:
         other.dispose()
     assert done["computed"] == len(computed) > 0
+
+
+def test_a_filtered_view_takes_what_no_filter_changes_from_the_desks_refresh(api, app, database, fresh):
+    """The fiches' effectiveness and the unsuccessful searches count help sessions, which no filter narrows: a
+    filtered view reads them from the desk's snapshot of the period and computes the rest."""
+    app.config["DASHBOARD_LIVE_BUDGET_MS"] = 0
+    create(app, database, "Mon poste redémarre en boucle")
+    path = "/api/v1/metrics/{}?period=this_month&category=poste-de-travail"
+    names = ("effectiveness", "gaps", "volume")
+
+    def figures(answer):
+        return {f["key"]: (f["value"], f["ticket_ids"], f.get("previous")) for p in answer["panels"]
+                for f in p["figures"]}
+
+    result_cache.enabled = False
+    try:
+        live = {n: api("admin").get(path.format(n)).get_json() for n in names}  # no snapshot yet: all computed now
+        refresh(app)
+        fresh.clock = FixedClock(NOW + timedelta(minutes=3))
+        mixed = {n: api("admin").get(path.format(n)).get_json() for n in names}
+        fresh.clock = FixedClock(NOW + timedelta(minutes=20))  # the desk's refresh is too old to lend anything
+        later = api("admin").get(path.format("effectiveness")).get_json()
+    finally:
+        result_cache.enabled = True
+    assert [mixed[n]["panels"][0]["computed_at"] for n in ("effectiveness", "gaps")] == ["2026-12-10T12:00:00Z"] * 2
+    assert mixed["volume"]["computed_at"] == "2026-12-10T12:03:00Z" and "refreshed" not in mixed["volume"]
+    assert all(figures(mixed[n]) == figures(live[n]) for n in names)
+    assert later["panels"][0]["computed_at"] == "2026-12-10T12:20:00Z"

@@ -57,17 +57,27 @@ def draftable(db: Session, ids: list[int]) -> int | None:
     return next((i for i in ids if rows.get(i)), None)
 
 
-def gaps(db: Session, scope: Scope, window: timedelta, now: datetime) -> dict:
-    """Cluster the unsuccessful searches and the tickets resolved without a fiche."""
+def search_part(db: Session, scope: Scope, window: timedelta, now: datetime) -> tuple[dict, dict]:
+    """Return the unsuccessful searches' figure and clusters: help sessions only, so the same under any filter."""
     searches = unsuccessful_sessions(db, scope, window, now)
     recent = searches[-MAX_TEXTS:]
     by_session = {sid: (query, ids) for sid, query, ids in recent}
-    search_rows = []
+    rows = []
     for c in star_clusters([(sid, query) for sid, query, _ in recent], SEARCH_FLOOR):
         tickets = sorted({i for k in c.keys for i in by_session[k][1]})
         examples = list(dict.fromkeys(by_session[k][0] for k in c.keys))[:EXAMPLES]
-        search_rows.append({"key": c.keys[0], "label": by_session[c.keys[0]][0], "value": c.size,
-                            "examples": examples, "ticket_ids": tickets, "draft_from": draftable(db, tickets)})
+        rows.append({"key": c.keys[0], "label": by_session[c.keys[0]][0], "value": c.size,
+                     "examples": examples, "ticket_ids": tickets, "draft_from": draftable(db, tickets)})
+    searched = sorted({i for _s, _q, ids in searches for i in ids})
+    return (figure(scope, "gaps.searches", len(searches), searched),
+            {"key": "search_clusters", "definition_id": "gaps.searches", "columns": ["value"], "rows": rows})
+
+
+def gaps(db: Session, scope: Scope, window: timedelta, now: datetime,
+         searches: tuple[dict, dict] | None = None) -> dict:
+    """Cluster the unsuccessful searches (or take ``searches``, ``search_part`` of the same period) and the tickets
+    resolved without a fiche."""
+    search_figure, search_table = searches if searches is not None else search_part(db, scope, window, now)
     missing = without_fiche(db, scope)
     texts = texts_of(db, missing[-MAX_TEXTS:])
     ticket_rows = []
@@ -76,11 +86,6 @@ def gaps(db: Session, scope: Scope, window: timedelta, now: datetime) -> dict:
         ticket_rows.append({"key": str(members[0]), "label": texts[members[0]][0], "value": c.size,
                             "examples": [texts[i][0] for i in members[:EXAMPLES]], "ticket_ids": sorted(members),
                             "draft_from": draftable(db, members)})
-    searched = sorted({i for _s, _q, ids in searches for i in ids})
-    return {"panel": "gaps", "figures": [
-        figure(scope, "gaps.searches", len(searches), searched),
-        figure(scope, "gaps.no_fiche", len(missing), missing),
-    ], "tables": [
-        {"key": "search_clusters", "definition_id": "gaps.searches", "columns": ["value"], "rows": search_rows},
-        {"key": "ticket_clusters", "definition_id": "gaps.no_fiche", "columns": ["value"], "rows": ticket_rows},
-    ]}
+    return {"panel": "gaps", "figures": [search_figure, figure(scope, "gaps.no_fiche", len(missing), missing)],
+            "tables": [search_table, {"key": "ticket_clusters", "definition_id": "gaps.no_fiche", "columns": ["value"],
+                                      "rows": ticket_rows}]}

@@ -57,30 +57,48 @@ def definition(key: str, p, window_hours: float) -> str:
 
 
 def compute(db: Session, names, scope: Scope, before: Scope | None, now: datetime, window: timedelta,
-            max_age: timedelta | None = None) -> list[dict]:
+            max_age: timedelta | None = None, unfiltered: list[dict] | None = None) -> list[dict]:
     """Return the named knowledge panels, each figure with the previous period's value where it is counted alike.
 
     With ``max_age``, a panel computed for the same period, filters and data less than that long ago is served again
-    (reports/result_cache.py); each panel says when it was computed (``computed_at``)."""
+    (reports/result_cache.py); each panel says when it was computed (``computed_at``). ``unfiltered``: the knowledge
+    panels of the same period without filters (a refreshed snapshot): what no filter changes is taken from them,
+    the fiches' effectiveness whole and the unsuccessful searches of the gaps, with their instant."""
+    shared = {p["panel"]: p for p in unfiltered or ()}
     out = []
     for name in names:
-        key = (name, scope.period, before.period if before is not None else None, scope.filters, window)
-        panel, at = result_cache.cached(db, key, now, max_age, lambda: _panel(db, name, scope, before, now, window))
-        panel["computed_at"] = iso(at)
+        if name == "effectiveness" and name in shared:
+            out.append(shared[name])  # help sessions and fiche links only: no filter applies (DEFINITIONS)
+            continue
+        searches = _searches_of(shared["gaps"]) if name == "gaps" and "gaps" in shared else None
+        key = (name, scope.period, before.period if before is not None else None, scope.filters, window,
+               searches is not None)
+        panel, at = result_cache.cached(db, key, now, max_age,
+                                        lambda: _panel(db, name, scope, before, now, window, searches))
+        # Its searches are as old as the snapshot they come from: the panel says the older instant.
+        panel["computed_at"] = shared["gaps"]["computed_at"] if searches is not None else iso(at)
         out.append(panel)
     return out
 
 
-def _panel(db: Session, name: str, scope: Scope, before: Scope | None, now: datetime, window: timedelta) -> dict:
+def _searches_of(panel: dict) -> tuple[dict, dict]:
+    """Return the unsuccessful searches' figure and clusters of a computed gaps panel."""
+    return (next(f for f in panel["figures"] if f["key"] == "gaps.searches"),
+            next(t for t in panel["tables"] if t["key"] == "search_clusters"))
+
+
+def _panel(db: Session, name: str, scope: Scope, before: Scope | None, now: datetime, window: timedelta,
+           searches: tuple[dict, dict] | None = None) -> dict:
     old = {}
     if name == "effectiveness":
         panel = effectiveness(db, scope, window, now)
         if before is not None:
             old = {f["key"]: f["value"] for f in effectiveness(db, before, window, now)["figures"]}
     elif name == "gaps":
-        panel = gaps(db, scope, window, now)
+        panel = gaps(db, scope, window, now, searches)
         if before is not None:
-            old = {"gaps.searches": len(unsuccessful_sessions(db, before, window, now)),
+            old = {"gaps.searches": searches[0].get("previous") if searches is not None
+                   else len(unsuccessful_sessions(db, before, window, now)),
                    "gaps.no_fiche": len(without_fiche(db, before))}
     else:
         panel = recurring(db, scope)

@@ -16,6 +16,7 @@ from ticket_service.reports.panels import PANELS, compute, scopes
 from ticket_service.reports.period import Period
 
 ALL = (*PANELS, *knowledge.KNOWLEDGE_PANELS)  # what a view holds: every panel
+SHARED = ("effectiveness", "gaps")  # knowledge panels a filtered view takes (in part) from the desk's snapshot
 
 
 def panels(db: Session, policies: Policies, calendar: BusinessCalendar, names, period: Period, filters: Filters,
@@ -29,12 +30,17 @@ def panels(db: Session, policies: Policies, calendar: BusinessCalendar, names, p
     (reports/result_cache.py); the knowledge panels, slower, are kept on their own for ``knowledge_age``. The
     envelope says when it was computed."""
     names = tuple(names)
+    unfiltered = None
     if snapshot is not None and compare:
         kept = snapshots.served(db, snapshots.view_key(policies, period, filters, window), now, snapshot, names)
         if kept is not None:
             result, extra, at = kept
             result["computed_at"], result["refreshed"] = iso(at), True
             return result, extra
+        shared = tuple(n for n in names if n in SHARED)
+        if shared and filters != Filters():  # what no filter changes: read from the desk's view of the period
+            desk = snapshots.served(db, snapshots.view_key(policies, period, Filters(), window), now, snapshot, shared)
+            unfiltered = desk[1] if desk is not None else None
 
     def fresh():
         built = scopes(db, policies, calendar, period, filters, now, compare=compare)
@@ -42,11 +48,12 @@ def panels(db: Session, policies: Policies, calendar: BusinessCalendar, names, p
                          built=built)
         extra = [n for n in names if n in knowledge.KNOWLEDGE_PANELS]
         # The entry holds the policies and calendar it was computed with, so that their ids in the key stay theirs.
-        return result, knowledge.compute(db, extra, *built, now, window, knowledge_age) if extra else [], \
+        return result, knowledge.compute(db, extra, *built, now, window, knowledge_age, unfiltered) if extra else [], \
             (policies, calendar)
 
     # The policies and calendar objects are replaced when helpdesk.yml changes: a new key.
-    key = ("panels", names, period, filters, compare, window, knowledge_age, id(policies), id(calendar))
+    key = ("panels", names, period, filters, compare, window, knowledge_age, id(policies), id(calendar),
+           unfiltered is not None)
     (result, extra, _used), at = result_cache.cached(db, key, now, max_age, fresh, result_cache.DASHBOARD_TABLES)
     result["computed_at"] = iso(at)
     return result, extra
