@@ -262,6 +262,9 @@ def measure(app, runs: int) -> list[dict]:
     targets = [(f"{panel} {period}", f"/api/v1/metrics/{panel}?period={period}") for period in PERIODS
                for panel in PANELS]
     targets += [(f"page {period}", f"/pilotage?period={period}") for period in PERIODS]
+    # Filtered: never pre-computed; what no filter changes comes from the desk's view when the job has run.
+    targets += [("volume 30d, one category", "/api/v1/metrics/volume?period=30d&category=poste-de-travail"),
+                ("page 30d, one category", "/pilotage?period=30d&category=poste-de-travail")]
     targets.append(("deflection report (today)", "/api/v1/metrics/deflection"))
     out = []
     for key, path in targets:
