@@ -180,3 +180,23 @@ def domain_clock(app, moment):
         yield ctx
     finally:
         ctx.clock = saved
+
+
+@contextlib.contextmanager
+def another_writer(db_url: str, patience_ms: int = 200):
+    """Yield a function writing once through a connection of its own, which gives up (« database is locked ») when
+    another transaction holds SQLite's write lock longer than ``patience_ms``."""
+    from sqlalchemy import text
+
+    from ticket_service.store.db import Database
+
+    other = Database(db_url, patience_ms)
+
+    def write() -> None:
+        with other.write() as db:
+            db.execute(text("UPDATE people SET department = department WHERE id = 1"))
+
+    try:
+        yield write
+    finally:
+        other.dispose()

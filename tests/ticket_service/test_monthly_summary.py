@@ -20,7 +20,7 @@ from ticket_service.domain.policies import PolicyError, load_policies
 from ticket_service.jobs import HANDLERS, run_now
 from ticket_service.notify.monthly_summary import shown
 from ticket_service.store.models import Job, OutboxEvent, Person
-from tshelpers import ROLES, ROOT, Browser
+from tshelpers import ROLES, ROOT, Browser, another_writer
 
 pytestmark = pytest.mark.timeout(120)
 PARIS = ZoneInfo("Europe/Paris")
@@ -192,22 +192,15 @@ def test_the_job_is_scheduled_daily_and_a_bad_list_is_refused(tmp_path):
 
 def test_the_figures_compute_without_holding_the_write_lock(app, db_url, peer, clock, monkeypatch):
     """The desk keeps writing while the month's figures compute: on SQLite a held write lock would stop it."""
-    from sqlalchemy import text
-
     from ticket_service.actions import monthly_summary
-    from ticket_service.store.db import Database
 
-    other, computed, real = Database(db_url, 200), [], monthly_summary.key_figures  # 200 ms of patience
+    computed, real = [], monthly_summary.key_figures
+    with another_writer(db_url) as write:
+        def figures_while_the_desk_writes(*args, **kwargs):
+            write()
+            computed.append(1)
+            return real(*args, **kwargs)
 
-    def figures_while_the_desk_writes(*args, **kwargs):
-        with other.write() as db:
-            db.execute(text("UPDATE people SET department = department WHERE id = 1"))
-        computed.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(monthly_summary, "key_figures", figures_while_the_desk_writes)
-    try:
+        monkeypatch.setattr(monthly_summary, "key_figures", figures_while_the_desk_writes)
         sent = tick(app, clock, peer, paris(2026, 12, 1, 9, 0))
-    finally:
-        other.dispose()
     assert computed == [1] and sent

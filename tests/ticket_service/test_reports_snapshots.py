@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from report_cases import Desk
+from tshelpers import another_writer
 from ticket_service.domain.clock import FixedClock
 from ticket_service.reports import result_cache, snapshots
 from ticket_service.reports.filters import Filters
@@ -187,24 +188,17 @@ def test_guichet_report_refresh_computes_the_views_now_and_says_what_each_took(a
 
 def test_views_compute_without_holding_the_write_lock(app, database, db_url, monkeypatch):
     """A desk keeps writing while the job computes: on SQLite a held write lock would stop every ticket create."""
-    from sqlalchemy import text
-
     from ticket_service.actions import report_refresh
-    from ticket_service.store.db import Database
 
-    other, computed, real = Database(db_url, 200), [], report_refresh.view  # 200 ms of patience, then « locked »
+    computed, real = [], report_refresh.view
+    with another_writer(db_url) as write:
+        def view_while_the_desk_writes(*args, **kwargs):
+            write()
+            computed.append(1)
+            return real(*args, **kwargs)
 
-    def view_while_the_desk_writes(*args, **kwargs):
-        with other.write() as db:
-            db.execute(text("UPDATE people SET department = department WHERE id = 1"))
-        computed.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(report_refresh, "view", view_while_the_desk_writes)
-    try:
+        monkeypatch.setattr(report_refresh, "view", view_while_the_desk_writes)
         done = refresh(app)
-    finally:
-        other.dispose()
     assert done["computed"] == len(computed) > 0
 
 
