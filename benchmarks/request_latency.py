@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baselines import BM25S  # noqa: E402
-from suggest import synthetic_kb  # noqa: E402
+from suggest import measure, synthetic_kb  # noqa: E402
 
 from search import build_index, load_articles  # noqa: E402
 from search.evaluate import read_queries  # noqa: E402
@@ -31,14 +30,8 @@ BUDGETS = {1_500: 15.0, 20_000: 50.0}
 
 
 def percentiles(call, queries) -> tuple[float, float]:
-    """Return p50 and p95 (ms) of ``call`` over the queries, after one warm-up call."""
-    call("warm-up: the printer does not print")
-    times = []
-    for text in queries:
-        start = time.perf_counter()
-        call(text)
-        times.append((time.perf_counter() - start) * 1000)
-    return float(np.percentile(times, 50)), float(np.percentile(times, 95))
+    """Return p50 and p95 (ms) of ``call`` over the queries (``suggest.measure``: one warm-up call first)."""
+    return measure(None, call, queries)
 
 
 def runs_of(index, queries, runs: int) -> dict[str, list[tuple[float, float]]]:
