@@ -60,10 +60,10 @@ def extract(index, history_index, queries, halves):
         terms = index.query_terms(text)
         s = index.parts.scores(text, terms, fold(text))
         vector = index.query_vector(text)
-        semantic = index.semantic.scores(vector)
+        semantic, best = index.semantic.scores(vector)
         rec = {"id": q["id"], "lang": q["lang"], "relevant": [index.ids[r] for r in q["relevant"] if r in index.ids],
                "in_scope": bool(q["relevant"]), "bm25": s.bm25 / s.bm25_ceiling, "word": s.word, "char": s.char,
-               "passage": s.passage, "semantic": semantic, "line": s.line if s.line is not None else s.char,
+               "passage": s.passage, "semantic": semantic, "semantic_best": best, "line": s.line if s.line is not None else s.char,
                "coverage": s.coverage, "matched": s.matched / max(s.terms, 1), "ceiling": s.bm25_ceiling}
         rec["full"] = evidence_of(history_index, text, vector, s.bm25_ceiling)
         rec["halves"] = [evidence_of(h, text, vector, s.bm25_ceiling) if h is not None else None
@@ -123,7 +123,7 @@ def mean_ranking(records, params, which=None):
 def confidence_row(rec, order):
     """Return the confidence features of the query's first article."""
     top = int(order[0])
-    sem = rec["semantic"]
+    sem = rec["semantic_best"]  # the confidence reads the best passage (search/semantic.py)
     ranked = np.sort(sem)[::-1]
     std = float(sem.std()) or 1.0
     return {"char": rec["char"][top], "line": rec["line"][top], "matched": rec["matched"],

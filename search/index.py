@@ -120,7 +120,7 @@ class SuggestionIndex:
         terms = self.query_terms(text)
         signals = self.parts.scores(text, terms, fold(text))
         if self.semantic is not None and self.options.use_semantic:
-            signals.semantic = self.semantic.scores(self.query_vector(text))
+            signals.semantic, signals.semantic_best = self.semantic.scores(self.query_vector(text))
         vector = self.query_vector(text) if self.semantic is not None and self.options.use_semantic else None
         evidence = self.history.evidence(text, terms, vector) if self.options.use_history else None
         mask = None if audience == "technicians" else self.employee_mask

@@ -1,4 +1,4 @@
-"""The semantic signal: an article scores by its best passage's cosine with the request, in the encoder's space.
+"""The semantic signal: an article scores by a soft maximum of its passages' cosines with the request.
 
 An article is embedded as a few passages, each well within the model's 512 tokens: its title with its
 symptoms (how employees say it), then its sections, long ones cut into chunks. Reviewed past requests are
@@ -18,6 +18,11 @@ from .passages import sections
 
 MAX_WORDS = 120  # words per passage: ~200 model tokens, far from the 512 the model reads
 MAX_PASSAGES = 8  # per article: the first sections of a long article carry its subject
+# An article scores τ·log Σ exp(cosine / τ) over its passages: its best passage, plus up to τ·log 8 when several
+# passages answer alike (an article *about* the request rather than one mentioning it); chosen by cross-validation
+# against the plain maximum (see search/README.md). The confidence keeps the best passage's cosine: the pooled one
+# answered no more requests and lost the calibration's footing on a small KB.
+POOL_TEMPERATURE = 0.01
 _WORDS = re.compile(r"\S+")
 
 
@@ -58,12 +63,15 @@ class SemanticSignal:
                         owners=owners)
         return cls(vectors, np.asarray(starts), encoder.name)
 
-    def scores(self, query_vector: np.ndarray) -> np.ndarray:
-        """Return each article's best passage cosine with the query."""
+    def scores(self, query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return each article's pooled passage cosine with the query (what ranks) and its best one (what is sure)."""
         if not len(self.starts):
-            return np.zeros(0)
-        cosines = self.vectors @ query_vector.astype(np.float32)
-        return np.maximum.reduceat(cosines, self.starts).astype(float)
+            return np.zeros(0), np.zeros(0)
+        cosines = (self.vectors @ query_vector.astype(np.float32)).astype(float)
+        best = np.maximum.reduceat(cosines, self.starts)
+        owner = np.repeat(np.arange(len(self.starts)), np.diff(np.append(self.starts, len(cosines))))
+        spread = np.add.reduceat(np.exp((cosines - best[owner]) / POOL_TEMPERATURE), self.starts)
+        return best + POOL_TEMPERATURE * np.log(spread), best
 
     def best_passage(self, query_vector: np.ndarray, article: int) -> int:
         """Return the index (within the article) of one article's best passage: only the shown ones need it."""

@@ -29,7 +29,8 @@ class Signals:
     coverage: np.ndarray | None = None  # per article: share of the query's idf mass it contains
     line: np.ndarray | None = None  # per article: best char n-gram cosine with its title or one symptom
     passage: np.ndarray | None = None  # per article: best passage BM25 / the query's passage ceiling
-    semantic: np.ndarray | None = None  # per article: best passage cosine in the encoder's space (raw)
+    semantic: np.ndarray | None = None  # per article: pooled passage cosine in the encoder's space (ranks)
+    semantic_best: np.ndarray | None = None  # per article: best passage cosine (the confidence's feature)
 
 
 class Parts:

@@ -50,7 +50,7 @@ def test_stale_format_raises_and_load_or_build_rebuilds(kb, tmp_path):
     with pytest.raises(StaleIndex):
         load_index(tmp_path / "ix")
     assert len(load_or_build(tmp_path / "ix", kb)) == 6
-    assert load_index(tmp_path / "ix").suggest("vpn coupe").suggestions[0].id == "vpn-se-deconnecte"
+    assert load_index(tmp_path / "ix").suggest("le vpn se coupe").suggestions[0].id == "vpn-se-deconnecte"
 
 
 def test_save_replaces_atomically_and_leaves_no_temp(kb, tmp_path):
@@ -71,7 +71,7 @@ def test_holder_swaps_in_a_rebuilt_index(kb, tmp_path):
     save_index(build_index(load_articles(kb)), tmp_path / "ix")
     assert holder.reload_if_changed() is True
     assert holder.get() is not first and len(holder.get()) == 7
-    assert first.suggest("vpn coupe").suggestions  # old readers keep a working index
+    assert first.suggest("le vpn se coupe").suggestions  # old readers keep a working index
 
 
 def test_holder_keeps_old_index_when_artifact_breaks(kb, tmp_path):
