@@ -184,11 +184,11 @@ def top(ids: list[str], scores: np.ndarray, k: int) -> list[tuple[str, float]]:
 
 
 class E5Alone(Baseline):
-    """Guichet's own encoder alone: each article's best passage cosine, the passages and cache the index uses."""
+    """Guichet's own encoder alone: each article's pooled passage cosines, the passages and cache the index uses."""
 
     name = "e5 alone (multilingual-e5-small)"
 
-    def __init__(self, articles, lang: str):
+    def __init__(self, articles, lang: str, cache=None):
         from search.embedding_cache import EmbeddingCache
         from search.encoder import default_encoder, unavailable_reason
         from search.semantic import SemanticSignal, semantic_passages
@@ -197,10 +197,11 @@ class E5Alone(Baseline):
         if self.encoder is None:
             raise Unavailable(unavailable_reason() or "the default encoder did not load")
         self.ids = [a.id for a in articles]
-        self.signal = SemanticSignal.build(self.encoder, [semantic_passages(a) for a in articles], EmbeddingCache())
+        self.signal = SemanticSignal.build(self.encoder, [semantic_passages(a) for a in articles],
+                                           cache or EmbeddingCache())
 
     def rank(self, text, k=10):
-        return top(self.ids, self.signal.scores(self.encoder.queries([text])[0]), k)
+        return top(self.ids, self.signal.scores(self.encoder.queries([text])[0])[0], k)  # pooled, as the index ranks
 
 
 class MiniLMAlone(Baseline):
@@ -229,7 +230,8 @@ class MiniLMAlone(Baseline):
         self.signal = SemanticSignal(vectors, np.asarray(starts), self.worker.name)
 
     def rank(self, text, k=10):
-        return top(self.ids, self.signal.scores(self.worker.queries([text])[0]), k)
+        # its best passage, as its row was measured (2026-12-02); e5's row pools, as the index ranks since 2026-12-05
+        return top(self.ids, self.signal.scores(self.worker.queries([text])[0])[1], k)
 
 
 class MiniLMWorker:
