@@ -36,18 +36,27 @@ GRID = {
     "passage": [0.1, 0.2, 0.4],
     "history": [0.25, 0.5],  # the lexical history field beside it (0.5 alone, where BM25F weighs 0.5)
     "semantic_nearest": [0.0, 0.1, 0.2, 0.3, 0.4],  # weight of the past-request vote in e5's space
-    "vote": [(0.0, 0.01), (0.0, 0.03), (0.005, 0.01), (0.005, 0.03), (0.01, 0.03)],  # its margin ramp
+    "vote": [(0.0, 0.01), (0.0, 0.03), (0.005, 0.01), (0.005, 0.03), (0.01, 0.03),
+             (0.02, 0.03), (0.03, 0.03)],  # its margin ramp (the last two added 2026-12-06: the grid stopped at its edge)
     "C": [0.1, 1.0, 10.0],  # inverse regularisation of the confidence's logistic (standardised features)
-    "features": ["lexical", "semantic", "semantic+z"],
+    "features": ["lexical", "semantic", "semantic+z", "semantic+agree", "semantic+bm25"],  # see FEATURES
 }
 FEATURES = {
     "lexical": ["char", "line", "matched", "coverage"],
     "semantic": ["char", "line", "matched", "coverage", "semantic", "semantic_margin", "semantic_centred"],
     "semantic+z": ["char", "line", "matched", "coverage", "semantic", "semantic_margin", "semantic_centred",
                    "semantic_z"],
+    # added 2026-12-06, before any run: whether the fused first article is also the encoder's first (pooled), and
+    # the pooled cosines' own margin: a lexical and a semantic signal that agree should be surer than either
+    "semantic+agree": ["char", "line", "matched", "coverage", "semantic", "semantic_margin", "semantic_centred",
+                       "agree", "pooled_margin"],
+    # and the first article's normalised BM25F beside the character cosines
+    "semantic+bm25": ["char", "line", "matched", "coverage", "semantic", "semantic_margin", "semantic_centred",
+                      "bm25"],
 }
 THRESHOLDS = np.round(np.arange(0.2, 0.96, 0.01), 2)
 FALSE_BUDGET = 0.10
+THRESHOLD_RULE = "margin"  # "margin": most answered − false within the budget; "budget": most answered within it
 HALVES = 10  # random halves for the history drift check
 DRIFT = 0.01  # the most a half's history may lower the other half's hit@5 or mrr@10, on average over the halves
 
@@ -126,9 +135,12 @@ def confidence_row(rec, order):
     sem = rec["semantic_best"]  # the confidence reads the best passage (search/semantic.py)
     ranked = np.sort(sem)[::-1]
     std = float(sem.std()) or 1.0
+    pooled = np.sort(rec["semantic"])[::-1]
     return {"char": rec["char"][top], "line": rec["line"][top], "matched": rec["matched"],
             "coverage": rec["coverage"][top], "semantic": sem[top], "semantic_margin": float(ranked[0] - ranked[1]),
-            "semantic_centred": sem[top] - float(sem.mean()), "semantic_z": (sem[top] - float(sem.mean())) / std}
+            "semantic_centred": sem[top] - float(sem.mean()), "semantic_z": (sem[top] - float(sem.mean())) / std,
+            "agree": float(int(np.argmax(rec["semantic"])) == top), "pooled_margin": float(pooled[0] - pooled[1]),
+            "bm25": float(rec["bm25"][top])}
 
 
 def table(records, params, which=None):
@@ -186,7 +198,10 @@ def choose_threshold(rows, confidences):
     for t in THRESHOLDS:
         figures = abstention(rows, confidences, t)
         within = all(f <= FALSE_BUDGET for _, f in figures.values())
-        value = sum(a - f for a, f in figures.values()) + (0 if within else -10)
+        if THRESHOLD_RULE == "budget":  # the target's own reading: answer most, every language within the budget
+            value = sum(a for a, _ in figures.values()) + (0 if within else -10 - sum(f for _, f in figures.values()))
+        else:
+            value = sum(a - f for a, f in figures.values()) + (0 if within else -10)
         if value > best_value:
             best, best_value = float(t), value
     return best
@@ -239,7 +254,7 @@ def folds_of(records, k, seed):
     """Assign each record a fold, stratified by language and scope."""
     rng = np.random.default_rng(seed)
     assignment = np.zeros(len(records), dtype=int)
-    for key in {(r["lang"], r["in_scope"]) for r in records}:
+    for key in sorted({(r["lang"], r["in_scope"]) for r in records}):  # sorted: a set's order changes per process
         idx = [i for i, r in enumerate(records) if (r["lang"], r["in_scope"]) == key]
         perm = rng.permutation(idx)
         for pos, i in enumerate(perm):
@@ -328,13 +343,20 @@ def drift(records, params):
 
 
 def main() -> None:
+    global THRESHOLD_RULE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "eval")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--langs", default="fr,en", help="comma-separated dev sets (default: fr,en)")
     parser.add_argument("--records", type=Path, help="keep the extracted records in this folder (pickle, local use)")
+    parser.add_argument("--features", default=",".join(FEATURES),
+                        help="comma-separated confidence feature sets the folds choose among (default: all)")
+    parser.add_argument("--threshold-rule", choices=("margin", "budget"), default=THRESHOLD_RULE,
+                        help="how a fold chooses its abstention threshold (see choose_threshold)")
     args = parser.parse_args()
+    GRID["features"] = args.features.split(",")
+    THRESHOLD_RULE = args.threshold_rule
     records = [r for lang in args.langs.split(",") for r in cached_load(args.eval_dir, lang, args.records)]
     records += load_kb()
     print(f"{len(records)} dev queries; grid fixed in GRID; {args.folds} folds × {args.seeds} seeds")
