@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 
 import numpy as np
+import pytest
 from search_kb import write_kb
 
 from guichet_testing import ROOT
@@ -31,4 +32,6 @@ def test_e5_alone_ranks_by_the_pooled_passage_cosines_the_index_uses(encoder, tm
     assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
     index = build_index(articles, encoder=encoder, cache=cache, threshold=0.0)
     pooled, best = index.semantic.scores(index.query_vector(text))
-    assert ranked[0][1] == float(np.max(pooled)) >= float(np.max(best))  # the soft maximum, never under the best
+    # the soft maximum, never under the best passage (the request engines may differ in the 5th decimal)
+    assert ranked[0][1] == pytest.approx(float(np.max(pooled)), abs=1e-4)
+    assert float(np.max(pooled)) >= float(np.max(best))
