@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 
 import numpy as np
-import pytest
 from search_kb import write_kb
 
 from guichet_testing import ROOT
@@ -27,11 +26,9 @@ def test_e5_alone_ranks_by_the_pooled_passage_cosines_the_index_uses(encoder, tm
     baseline = e5_alone()(articles, "fr", cache=cache)
     text = "outlook veut sans arrêt que je me reconnecte"  # no stem shared with its article's « identifiants »
     ranked = baseline.rank(text, k=3)
-    assert [a for a, _ in ranked][0] == "outlook-demande-mot-de-passe"
-    assert len(ranked) == 3 and all(isinstance(s, float) for _, s in ranked)
-    assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
+    assert ranked[0][0] == "outlook-demande-mot-de-passe"
     index = build_index(articles, encoder=encoder, cache=cache, threshold=0.0)
-    pooled, best = index.semantic.scores(index.query_vector(text))
-    # the soft maximum, never under the best passage (the request engines may differ in the 5th decimal)
-    assert ranked[0][1] == pytest.approx(float(np.max(pooled)), abs=1e-4)
-    assert float(np.max(pooled)) >= float(np.max(best))
+    pooled, best = index.semantic.scores(index.query_vector(text))  # the same process encoder: the same vectors
+    order = np.argsort(-pooled, kind="stable")[:3]
+    assert ranked == [(index.docs[i].id, float(pooled[i])) for i in order]
+    assert any(pooled[i] - best[i] > 1e-6 for i in order)  # so the line above tells pooled from best passage
